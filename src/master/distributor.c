@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The distributor: the primary's packet lcore.  It receives bursts from
+ * every port and hands each packet to a running worker's ring, round-robin
+ * or by a symmetric flow hash.  It is the single producer of every ring,
+ * which is what lets the rings be SP/SC.
+ *
+ * The set of running workers changes rarely and is published by the master
+ * as a bit mask; the distributor reads that mask once per loop, never per
+ * packet, and keeps its counters locally, publishing them to its own cache
+ * line of shared memory once per loop.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "log.h"
+#include "master.h"
+
+#define MP_BURST_MAX 512	/* the largest distributor.burst the checker allows */
+
+struct dist_ctx {
+	struct mp_shm *shm;
+	struct rte_ring **rings;	/* the master's table: reloads add rings */
+	uint16_t ports[MP_MAX_PORTS];
+	unsigned int nb_ports;
+	unsigned int burst;
+
+	/* The running workers, rebuilt whenever shm->active_mask changes. */
+	uint64_t mask;
+	unsigned int active[MP_MAX_WORKERS];
+	unsigned int nb_active;
+	unsigned int rr;
+
+	struct mp_dist_stats stats;
+
+	/* Per-worker staging of one burst's packets. */
+	struct rte_mbuf **stage[MP_MAX_WORKERS];
+	unsigned int nb_staged[MP_MAX_WORKERS];
+};
+
+static struct dist_ctx *dist;
+
+static void
+set_active(struct dist_ctx *d, uint64_t mask)
+{
+	unsigned int id;
+
+	d->mask = mask;
+	d->nb_active = 0;
+	for (id = 0; id < MP_MAX_WORKERS; id++)
+		if (mask & (UINT64_C(1) << id))
+			d->active[d->nb_active++] = id;
+	d->rr = 0;
+}
+
+/*
+ * A symmetric hash: XOR of source and destination makes both directions of
+ * a connection produce the same value, so they land on the same worker.
+ * The final mixing spreads the XOR over all bits before the modulo.
+ */
+static inline uint32_t
+flow_hash(const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth;
+	const uint32_t *w;
+	uint32_t len = rte_pktmbuf_data_len(m);
+	uint32_t h, off, l4 = 0;
+	uint8_t proto = 0;
+
+	if (len < sizeof(*eth))
+		return 0;
+	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	off = sizeof(*eth);
+	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+	    len >= off + sizeof(struct rte_ipv4_hdr)) {
+		const struct rte_ipv4_hdr *ip =
+			rte_pktmbuf_mtod_offset(m, const void *, off);
+
+		h = ip->src_addr ^ ip->dst_addr;
+		proto = ip->next_proto_id;
+		if ((ip->fragment_offset &
+		     RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) == 0)
+			l4 = off + rte_ipv4_hdr_len(ip);
+	} else if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6) &&
+		   len >= off + sizeof(struct rte_ipv6_hdr)) {
+		const struct rte_ipv6_hdr *ip6 =
+			rte_pktmbuf_mtod_offset(m, const void *, off);
+		unsigned int i;
+
+		w = (const uint32_t *)ip6->src_addr;
+		h = 0;
+		for (i = 0; i < 8; i++)	/* src and dst are contiguous */
+			h ^= w[i];
+		proto = ip6->proto;
+		l4 = off + sizeof(*ip6);
+	} else {
+		const uint16_t *mac = (const uint16_t *)eth;
+
+		h = (uint32_t)(mac[0] ^ mac[3]) << 16 | (mac[1] ^ mac[4]);
+		h ^= (uint32_t)(mac[2] ^ mac[5]);
+	}
+	if (l4 != 0 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
+			proto == IPPROTO_SCTP) && len >= l4 + 4) {
+		const uint16_t *ports = rte_pktmbuf_mtod_offset(m, const void *, l4);
+
+		h ^= (uint32_t)(ports[0] ^ ports[1]);
+	}
+	h ^= proto;
+	h ^= h >> 16;
+	h *= 0x7feb352dU;
+	h ^= h >> 15;
+	h *= 0x846ca68bU;
+	h ^= h >> 16;
+	return h;
+}
+
+/*
+ * Flow-hash placement: a flow belongs to worker (hash mod configured
+ * workers).  Only while that worker is not running does the flow go
+ * elsewhere, so a worker's absence moves its own flows and no others, and
+ * they come back when it does.
+ */
+static inline unsigned int
+pick_flow(const struct dist_ctx *d, const struct rte_mbuf *m)
+{
+	uint32_t h = flow_hash(m);
+	unsigned int id = h % d->shm->nb_workers;
+
+	if (d->mask & (UINT64_C(1) << id))
+		return id;
+	return d->active[h % d->nb_active];
+}
+
+static inline unsigned int
+pick_rr(struct dist_ctx *d)
+{
+	unsigned int id = d->active[d->rr];
+
+	if (++d->rr == d->nb_active)
+		d->rr = 0;
+	return id;
+}
+
+/* Hand n packets to worker id's ring; what does not fit is dropped. */
+static inline void
+enqueue(struct dist_ctx *d, unsigned int id, struct rte_mbuf **pkts,
+	unsigned int n)
+{
+	unsigned int sent;
+
+	sent = rte_ring_enqueue_burst(d->rings[id], (void **)pkts, n, NULL);
+	d->stats.enqueued += sent;
+	if (unlikely(sent < n)) {
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+		d->stats.dropped += n - sent;
+	}
+}
+
+static void
+dispatch(struct dist_ctx *d, struct rte_mbuf **pkts, unsigned int n)
+{
+	unsigned int i, k, id;
+
+	if (unlikely(d->nb_active == 0)) {
+		rte_pktmbuf_free_bulk(pkts, n);
+		d->stats.dropped += n;
+		return;
+	}
+	if (d->nb_active == 1) {
+		enqueue(d, d->active[0], pkts, n);
+		return;
+	}
+	if (d->shm->dist_mode == MP_DIST_FLOW_HASH) {
+		for (i = 0; i < n; i++) {
+			id = pick_flow(d, pkts[i]);
+			d->stage[id][d->nb_staged[id]++] = pkts[i];
+		}
+	} else {
+		for (i = 0; i < n; i++) {
+			id = pick_rr(d);
+			d->stage[id][d->nb_staged[id]++] = pkts[i];
+		}
+	}
+	for (k = 0; k < d->nb_active; k++) {
+		id = d->active[k];
+		if (d->nb_staged[id] != 0) {
+			enqueue(d, id, d->stage[id], d->nb_staged[id]);
+			d->nb_staged[id] = 0;
+		}
+	}
+}
+
+/*
+ * Take back what a worker without a process left on its ring.  Once the
+ * master has cleared the bit again, the distributor stops touching the
+ * ring before publishing reclaim_seen, so the next worker is its only
+ * consumer.
+ */
+static void
+reclaim(struct dist_ctx *d, uint64_t mask)
+{
+	struct rte_mbuf *pkts[MP_BURST_MAX];
+	unsigned int id, n;
+
+	for (id = 0; id < MP_MAX_WORKERS; id++) {
+		if (!(mask & (UINT64_C(1) << id)) || d->rings[id] == NULL)
+			continue;
+		n = rte_ring_dequeue_burst(d->rings[id], (void **)pkts,
+					   d->burst, NULL);
+		if (n == 0)
+			continue;
+		d->stats.redistributed += n;
+		dispatch(d, pkts, n);
+	}
+}
+
+static int
+dist_main(void *arg)
+{
+	struct dist_ctx *d = arg;
+	struct mp_shm *shm = d->shm;
+	struct rte_mbuf *pkts[MP_BURST_MAX];
+	uint64_t mask, reclaim_mask;
+	unsigned int i, n, got;
+
+	mp_info("distributor running on lcore %u (%s, burst %u, %u port(s))",
+		rte_lcore_id(), mp_config_dist_mode_name(shm->dist_mode),
+		d->burst, d->nb_ports);
+	while (__atomic_load_n(&shm->dist_run, __ATOMIC_ACQUIRE)) {
+		mask = __atomic_load_n(&shm->active_mask, __ATOMIC_ACQUIRE);
+		if (unlikely(mask != d->mask))
+			set_active(d, mask);
+		got = 0;
+		for (i = 0; i < d->nb_ports; i++) {
+			n = rte_eth_rx_burst(d->ports[i], 0, pkts, d->burst);
+			if (n == 0)
+				continue;
+			got += n;
+			dispatch(d, pkts, n);
+		}
+		reclaim_mask = __atomic_load_n(&shm->reclaim_mask, __ATOMIC_ACQUIRE);
+		if (unlikely(reclaim_mask != 0))
+			reclaim(d, reclaim_mask);
+		if (unlikely(reclaim_mask != d->stats.reclaim_seen))
+			__atomic_store_n(&shm->dist.reclaim_seen, reclaim_mask,
+					 __ATOMIC_RELEASE);
+		d->stats.reclaim_seen = reclaim_mask;
+		if (got != 0) {
+			d->stats.rx += got;
+			shm->dist.rx = d->stats.rx;
+			shm->dist.enqueued = d->stats.enqueued;
+			shm->dist.dropped = d->stats.dropped;
+			shm->dist.redistributed = d->stats.redistributed;
+		}
+	}
+	shm->dist.redistributed = d->stats.redistributed;
+	mp_info("distributor stopped: rx %" PRIu64 " enqueued %" PRIu64
+		" dropped %" PRIu64, d->stats.rx, d->stats.enqueued,
+		d->stats.dropped);
+	return 0;
+}
+
+int
+mp_dist_start(const struct mp_config *cfg, struct mp_objects *o)
+{
+	struct dist_ctx *d;
+	unsigned int i;
+	int rc;
+
+	d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return -ENOMEM;
+	d->shm = o->shm;
+	d->nb_ports = cfg->nb_ports;
+	memcpy(d->ports, cfg->ports, sizeof(d->ports));
+	d->burst = cfg->distributor.burst;
+	d->rings = o->rings;
+	for (i = 0; i < MP_MAX_WORKERS; i++) {
+		d->stage[i] = malloc(sizeof(*d->stage[i]) * d->burst);
+		if (d->stage[i] == NULL) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+	}
+	o->shm->dist_mode = cfg->distributor.mode;
+	__atomic_store_n(&o->shm->dist_run, 1, __ATOMIC_RELEASE);
+	rc = rte_eal_remote_launch(dist_main, d, cfg->distributor.lcore);
+	if (rc < 0) {
+		mp_err("rte_eal_remote_launch() failed for the distributor on lcore %u: %s",
+		       cfg->distributor.lcore, strerror(-rc));
+		goto fail;
+	}
+	dist = d;
+	return 0;
+
+fail:
+	for (i = 0; i < MP_MAX_WORKERS; i++)
+		free(d->stage[i]);
+	free(d);
+	return rc;
+}
+
+void
+mp_dist_stop(const struct mp_config *cfg, struct mp_objects *o)
+{
+	unsigned int i;
+
+	if (dist == NULL)
+		return;
+	__atomic_store_n(&o->shm->dist_run, 0, __ATOMIC_RELEASE);
+	rte_eal_wait_lcore(cfg->distributor.lcore);
+	for (i = 0; i < MP_MAX_WORKERS; i++)
+		free(dist->stage[i]);
+	free(dist);
+	dist = NULL;
+}

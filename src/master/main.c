@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mpmaster: command line, start-up and shutdown of the DPDK primary.
+ *
+ * Start-up order matters: the config is checked before anything touches
+ * DPDK, so a bad file never disturbs a running master; the "already
+ * running" checks come before rte_eal_init(), so the user gets one clear
+ * line instead of EAL's lock error; the pid file is written only once the
+ * primary is up.  Exit codes are those of SPEC.md: 0 clean stop, 1 config
+ * or usage error, 2 start-up failure.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_pdump.h>
+#include <rte_version.h>
+
+#include "log.h"
+#include "master.h"
+
+#ifndef MP_SYSCONFDIR
+#define MP_SYSCONFDIR "/etc"
+#endif
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: mpmaster [-c FILE]             run the pipeline in the foreground\n"
+		"       mpmaster -t [-c FILE]          check the config and exit (0 valid, 1 invalid)\n"
+		"       mpmaster -s stop|reload [-c FILE]\n"
+		"                                      signal the master running FILE\n"
+		"       mpmaster -V | -h               version | this help\n"
+		"\n"
+		"FILE defaults to %s/mp.yaml.  Exit codes: 0 clean stop, 1 config or\n"
+		"usage error, 2 start-up failure.\n", MP_SYSCONFDIR);
+}
+
+/*
+ * `-s stop` waits for the master to be gone, so that scripts can start a
+ * new one right after; it allows the workers' stop timeout plus a margin.
+ */
+static int
+send_signal(const struct mp_config *cfg, const char *what)
+{
+	int sig, pid;
+	long waited_ms, limit_ms;
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+	if (strcmp(what, "stop") == 0)
+		sig = SIGTERM;
+	else if (strcmp(what, "reload") == 0)
+		sig = SIGHUP;
+	else {
+		fprintf(stderr, "mpmaster: unknown signal \"%s\" (use stop or reload)\n", what);
+		return MP_EXIT_CONFIG;
+	}
+	pid = mp_pidfile_read_live(cfg->pid_file);
+	if (pid == 0) {
+		fprintf(stderr, "mpmaster: no running master for %s (pid file %s)\n",
+			cfg->path, cfg->pid_file);
+		return MP_EXIT_STARTUP;
+	}
+	if (kill(pid, sig) != 0) {
+		fprintf(stderr, "mpmaster: kill(%d) failed: %s\n", pid, strerror(errno));
+		return MP_EXIT_STARTUP;
+	}
+	if (sig != SIGTERM)
+		return MP_EXIT_OK;
+	limit_ms = cfg->workers.stop_timeout_ms + 10000;
+	for (waited_ms = 0; waited_ms < limit_ms; waited_ms += 20) {
+		if (kill(pid, 0) != 0 && errno == ESRCH)
+			return MP_EXIT_OK;
+		nanosleep(&ts, NULL);
+	}
+	fprintf(stderr, "mpmaster: master pid %d still running after %ld ms\n",
+		pid, limit_ms);
+	return MP_EXIT_STARTUP;
+}
+
+/*
+ * Secondaries must map the primary's hugepage memory at the same virtual
+ * addresses.  With address-space randomisation off in the primary and, by
+ * inheritance of the personality across fork and exec, in every worker, the
+ * layouts match and a worker never fails to attach for want of a free
+ * range.  The personality takes effect at exec, so we re-exec once.
+ */
+static void
+disable_aslr(char **argv)
+{
+	int persona = personality(0xffffffff);
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (persona < 0 || (persona & ADDR_NO_RANDOMIZE))
+		return;
+	/* The real path, not /proc/self/exe, keeps the process name mpmaster. */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return;
+	self[n] = '\0';
+	if (personality((unsigned long)persona | ADDR_NO_RANDOMIZE) < 0)
+		return;
+	execv(self, argv);
+	mp_warn("re-exec without address randomisation failed: %s", strerror(errno));
+}
+
+/* Refuse to start next to a live master of the same prefix or pid file. */
+static int
+check_not_running(const struct mp_config *cfg)
+{
+	int pid;
+
+	pid = mp_rtfiles_primary_pid(cfg->eal.file_prefix);
+	if (pid != 0) {
+		mp_err("another DPDK primary (pid %d) is running with file prefix \"%s\"",
+		       pid, cfg->eal.file_prefix);
+		return -EEXIST;
+	}
+	pid = mp_pidfile_read_live(cfg->pid_file);
+	if (pid != 0) {
+		mp_err("mpmaster is already running (pid %d, pid file %s)", pid,
+		       cfg->pid_file);
+		return -EEXIST;
+	}
+	/* Whatever a dead primary left behind would confuse EAL and workers. */
+	mp_rtfiles_remove(cfg->eal.file_prefix, &cfg->eal.args);
+	return 0;
+}
+
+static int
+eal_init(const struct mp_config *cfg, const char *argv0)
+{
+	struct mp_strv args;
+	int rc;
+
+	rc = mp_eal_primary_argv(cfg, argv0, &args);
+	if (rc < 0)
+		return rc;
+	/* rte_eal_init() may permute argv; give it a copy of the pointers. */
+	char **copy = calloc(args.n + 1, sizeof(*copy));
+
+	if (copy == NULL) {
+		mp_strv_free(&args);
+		return -ENOMEM;
+	}
+	memcpy(copy, args.v, args.n * sizeof(*copy));
+	rc = rte_eal_init((int)args.n, copy);
+	free(copy);
+	mp_strv_free(&args);
+	if (rc < 0) {
+		mp_err("rte_eal_init() failed: %s (check hugepages, eal.args and "
+		       "that no other primary uses file prefix \"%s\")",
+		       rte_strerror(rte_errno), cfg->eal.file_prefix);
+		return -rte_errno;
+	}
+	return 0;
+}
+
+/* Start the primary, supervise until stopped, tear down. */
+static int
+run(struct mp_config *cfg, char **argv)
+{
+	struct mp_objects objects;
+	bool pidfile = false, ports = false;
+	int rc;
+
+	disable_aslr(argv);
+	if (check_not_running(cfg) < 0)
+		return MP_EXIT_STARTUP;
+	if (eal_init(cfg, argv[0]) < 0)
+		return MP_EXIT_STARTUP;
+	mp_info("primary up: file prefix \"%s\", main lcore %u@%u, distributor lcore %u@%u, %u worker(s)",
+		cfg->eal.file_prefix, cfg->eal.main_lcore, cfg->eal.main_cpu,
+		cfg->distributor.lcore, cfg->distributor.cpu,
+		cfg->workers.nb_instances);
+
+	rc = mp_objects_create(cfg, &objects);
+	if (rc < 0)
+		goto fail_eal;
+	rc = mp_ports_start(cfg, objects.pool, objects.shm);
+	if (rc < 0)
+		goto fail;
+	ports = true;
+	rc = rte_pdump_init();
+	if (rc < 0)
+		mp_warn("rte_pdump_init() failed: %s (dpdk-dumpcap will not work)",
+			rte_strerror(rte_errno));
+	rc = mp_telemetry_register(cfg, &objects);
+	if (rc < 0)
+		goto fail;
+	rc = mp_pidfile_write(cfg->pid_file);
+	if (rc < 0)
+		goto fail;
+	pidfile = true;
+	rc = mp_dist_start(cfg, &objects);
+	if (rc < 0)
+		goto fail;
+	rc = mp_sup_run(cfg, &objects);
+	mp_dist_stop(cfg, &objects);
+	if (rc < 0)
+		goto fail;
+
+	rte_pdump_uninit();
+	mp_ports_stop(cfg);
+	mp_objects_free(&objects);
+	rte_eal_cleanup();
+	mp_rtfiles_remove(cfg->eal.file_prefix, &cfg->eal.args);
+	mp_pidfile_remove(cfg->pid_file);
+	mp_info("stopped");
+	return MP_EXIT_OK;
+
+fail:
+	if (ports)
+		mp_ports_stop(cfg);
+	mp_objects_free(&objects);
+fail_eal:
+	rte_eal_cleanup();
+	mp_rtfiles_remove(cfg->eal.file_prefix, &cfg->eal.args);
+	if (pidfile)
+		mp_pidfile_remove(cfg->pid_file);
+	return MP_EXIT_STARTUP;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = MP_SYSCONFDIR "/mp.yaml", *sig = NULL;
+	char err[MP_ERR_LEN];
+	struct mp_config cfg;
+	bool test = false;
+	int opt, rc;
+
+	mp_log_init("mpmaster", MP_LOG_INFO);
+	while ((opt = getopt(argc, argv, "c:ts:Vh")) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 't':
+			test = true;
+			break;
+		case 's':
+			sig = optarg;
+			break;
+		case 'V':
+			printf("mpmaster %s (DPDK %s)\n", PACKAGE_VERSION, rte_version());
+			return MP_EXIT_OK;
+		case 'h':
+			usage(stdout);
+			return MP_EXIT_OK;
+		default:
+			usage(stderr);
+			return MP_EXIT_CONFIG;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "mpmaster: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return MP_EXIT_CONFIG;
+	}
+
+	rc = mp_config_load(path, &cfg, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "%s\n", err);
+		return MP_EXIT_CONFIG;
+	}
+	if (test) {
+		printf("%s: configuration is valid\n", path);
+		rc = MP_EXIT_OK;
+	} else if (sig != NULL) {
+		rc = send_signal(&cfg, sig);
+	} else {
+		rc = run(&cfg, argv);
+	}
+	mp_config_free(&cfg);
+	return rc;
+}

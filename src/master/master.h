@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef MP_MASTER_H
+#define MP_MASTER_H
+
+/*
+ * Internal interfaces of mpmaster, one section per source file.  All
+ * functions follow the project's error convention: 0 on success or a
+ * negative errno value; those that can fail for a reason worth telling the
+ * user log exactly one line saying what failed and why.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "shm.h"
+
+struct rte_mempool;
+struct rte_ring;
+struct rte_memzone;
+
+/* Exit codes of mpmaster (SPEC.md). */
+#define MP_EXIT_OK 0
+#define MP_EXIT_CONFIG 1
+#define MP_EXIT_STARTUP 2
+
+/* The DPDK objects shared with the workers (objects.c). */
+struct mp_objects {
+	struct rte_mempool *pool;
+	const struct rte_memzone *mz;
+	struct mp_shm *shm;
+	struct rte_ring *rings[MP_MAX_WORKERS];
+};
+
+/* eal_args.c */
+
+/*
+ * Build the EAL argument vector of the primary from cfg into a NULL
+ * terminated, heap-allocated vector.  Returns 0 or -ENOMEM.
+ */
+int mp_eal_primary_argv(const struct mp_config *cfg, const char *argv0,
+			struct mp_strv *out);
+
+/* Build the argument vector that starts worker w.  Returns 0 or -ENOMEM. */
+int mp_eal_worker_argv(const struct mp_config *cfg, const char *program,
+		       const struct mp_worker_conf *w, struct mp_strv *out);
+
+void mp_strv_free(struct mp_strv *v);
+
+/* objects.c */
+
+/*
+ * Create the mempool, the memzone with the worker table and one ring per
+ * configured worker.  On failure logs the failing call, frees what it
+ * created and returns -rte_errno style negative errno.
+ */
+int mp_objects_create(const struct mp_config *cfg, struct mp_objects *o);
+
+/* Create the ring of worker id if it does not exist yet. */
+int mp_objects_ring_create(const struct mp_config *cfg, struct mp_objects *o,
+			   unsigned int id);
+
+void mp_objects_free(struct mp_objects *o);
+
+/* ports.c */
+
+/*
+ * Check, configure and start every configured port: one RX queue for the
+ * distributor and one TX queue per possible worker id.  Fills the port
+ * fields of shm.  Returns 0, -ENODEV for a port that does not exist, or the
+ * negative errno of the failing ethdev call.
+ */
+int mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
+		   struct mp_shm *shm);
+
+void mp_ports_stop(const struct mp_config *cfg);
+
+/* distributor.c */
+
+/* Launch the distributor on cfg->distributor.lcore.  Returns 0 or -errno. */
+int mp_dist_start(const struct mp_config *cfg, struct mp_objects *o);
+
+/* Tell the distributor to stop and wait for its lcore to return. */
+void mp_dist_stop(const struct mp_config *cfg, struct mp_objects *o);
+
+/* supervisor.c */
+
+/*
+ * Run the libuv control loop: spawn every configured worker, supervise
+ * them, publish stats, and return once a SIGTERM/SIGINT-initiated graceful
+ * stop has stopped every worker.  Returns 0 or a negative errno if the loop
+ * could not be set up.
+ */
+int mp_sup_run(struct mp_config *cfg, struct mp_objects *o);
+
+/* Copy a consistent view of worker slot id for a reader thread. */
+void mp_sup_worker_snapshot(const struct mp_objects *o, unsigned int id,
+			    struct mp_worker_slot *out);
+
+/* telemetry.c */
+
+/* Register /mp/workers, /mp/stats and /mp/config.  Returns 0 or -errno. */
+int mp_telemetry_register(const struct mp_config *cfg, struct mp_objects *o);
+
+/* pidfile.c */
+
+/*
+ * Return the pid of a live mpmaster recorded in path, 0 if there is none
+ * (no file, or a stale one).
+ */
+int mp_pidfile_read_live(const char *path);
+
+/* Write getpid() to path atomically.  Returns 0 or -errno (logged). */
+int mp_pidfile_write(const char *path);
+
+void mp_pidfile_remove(const char *path);
+
+/* runtime_files.c */
+
+/*
+ * Return the pid of the live DPDK primary holding the lock of file prefix
+ * prefix, 0 if there is none.
+ */
+int mp_rtfiles_primary_pid(const char *prefix);
+
+/*
+ * Remove the runtime directory and hugepage files of file prefix prefix.
+ * Only call when no primary of that prefix is alive.
+ */
+void mp_rtfiles_remove(const char *prefix, const struct mp_strv *eal_args);
+
+#endif /* MP_MASTER_H */

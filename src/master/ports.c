@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Port set-up.  As in DPDK's client_server_mp, each port has one RX queue,
+ * polled by the distributor, and one TX queue per worker, so workers
+ * transmit without locks: worker id N always uses TX queue N.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+
+#include "log.h"
+#include "master.h"
+
+#define MP_RX_DESC 1024
+#define MP_TX_DESC 1024
+
+/* Configure and start one port; logs the failing ethdev call. */
+static int
+port_start(uint16_t port, uint16_t nb_txq, struct rte_mempool *pool)
+{
+	struct rte_eth_conf conf;
+	uint16_t nb_rxd = MP_RX_DESC, nb_txd = MP_TX_DESC;
+	uint16_t q;
+	int rc;
+
+	memset(&conf, 0, sizeof(conf));
+	rc = rte_eth_dev_configure(port, 1, nb_txq, &conf);
+	if (rc < 0) {
+		mp_err("rte_eth_dev_configure() failed for port %u with %u TX queues: %s",
+		       port, nb_txq, strerror(-rc));
+		return rc;
+	}
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd);
+	if (rc < 0) {
+		mp_err("rte_eth_dev_adjust_nb_rx_tx_desc() failed for port %u: %s",
+		       port, strerror(-rc));
+		return rc;
+	}
+	rc = rte_eth_rx_queue_setup(port, 0, nb_rxd, rte_eth_dev_socket_id(port),
+				    NULL, pool);
+	if (rc < 0) {
+		mp_err("rte_eth_rx_queue_setup() failed for port %u: %s",
+		       port, strerror(-rc));
+		return rc;
+	}
+	for (q = 0; q < nb_txq; q++) {
+		rc = rte_eth_tx_queue_setup(port, q, nb_txd,
+					    rte_eth_dev_socket_id(port), NULL);
+		if (rc < 0) {
+			mp_err("rte_eth_tx_queue_setup() failed for port %u queue %u: %s",
+			       port, q, strerror(-rc));
+			return rc;
+		}
+	}
+	/* Virtual ports and some NICs cannot do this; forwarding still works. */
+	rte_eth_promiscuous_enable(port);
+	rc = rte_eth_dev_start(port);
+	if (rc < 0) {
+		mp_err("rte_eth_dev_start() failed for port %u: %s", port,
+		       strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+/*
+ * TX queues are sized for every worker id the config allows, capped by what
+ * the device offers, so that a reload adding workers needs no port restart.
+ */
+int
+mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
+	       struct mp_shm *shm)
+{
+	struct rte_eth_dev_info info;
+	uint16_t nb_txq = MP_MAX_WORKERS;
+	unsigned int i;
+	uint16_t port;
+	int rc;
+
+	for (i = 0; i < cfg->nb_ports; i++) {
+		port = cfg->ports[i];
+		if (!rte_eth_dev_is_valid_port(port)) {
+			mp_err("port %u does not exist: %u port(s) were probed "
+			       "(add devices with --vdev or -a in eal.args)",
+			       port, rte_eth_dev_count_avail());
+			return -ENODEV;
+		}
+		rc = rte_eth_dev_info_get(port, &info);
+		if (rc < 0) {
+			mp_err("rte_eth_dev_info_get() failed for port %u: %s",
+			       port, strerror(-rc));
+			return rc;
+		}
+		if (info.max_tx_queues < nb_txq)
+			nb_txq = info.max_tx_queues;
+	}
+	if (nb_txq < cfg->workers.nb_instances) {
+		mp_err("the ports offer only %u TX queues each, but %u workers are "
+		       "configured", nb_txq, cfg->workers.nb_instances);
+		return -ENOSPC;
+	}
+
+	for (i = 0; i < RTE_MAX_ETHPORTS; i++)
+		shm->peer_port[i] = MP_PORT_NONE;
+	shm->nb_ports = cfg->nb_ports;
+	shm->nb_tx_queues = nb_txq;
+	for (i = 0; i < cfg->nb_ports; i++) {
+		port = cfg->ports[i];
+		shm->ports[i] = port;
+		/* Pairs forward to each other; an odd last port echoes back. */
+		if ((i ^ 1) < cfg->nb_ports)
+			shm->peer_port[port] = cfg->ports[i ^ 1];
+		else
+			shm->peer_port[port] = port;
+		rc = port_start(port, nb_txq, pool);
+		if (rc < 0)
+			goto fail;
+	}
+	return 0;
+
+fail:
+	while (i-- > 0)
+		rte_eth_dev_stop(cfg->ports[i]);
+	return rc;
+}
+
+void
+mp_ports_stop(const struct mp_config *cfg)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nb_ports; i++) {
+		rte_eth_dev_stop(cfg->ports[i]);
+		rte_eth_dev_close(cfg->ports[i]);
+	}
+}

@@ -1,0 +1,624 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The supervisor: mpmaster's main thread, a libuv loop.  It owns the worker
+ * table, spawns the workers, learns of their exits from libuv (which reaps
+ * them; we never wait for children ourselves), decides what each exit means
+ * through mp_restart_decide(), watches heartbeats, and stops everything on
+ * SIGTERM/SIGINT.  Signal handlers are libuv's: they only record, and the
+ * callbacks below run on the loop.
+ *
+ * The table's state is mirrored into shared memory (struct mp_worker_slot)
+ * for the workers and for telemetry.  Multi-field updates of a slot are
+ * made under slot_lock so that the telemetry thread never reads half of one.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+
+#include "log.h"
+#include "master.h"
+#include "restart.h"
+
+#define MP_TICK_MS 10			/* state and heartbeat polling */
+#define MP_ATTACH_TIMEOUT_MS 30000	/* spawned but never attached */
+
+struct sup_worker {
+	bool configured;
+	struct mp_worker_conf conf;
+	struct mp_worker_slot *slot;
+	uv_process_t *proc;		/* the live process, or NULL */
+	uv_timer_t restart_timer;
+	struct mp_restart_state restart;
+	uint64_t spawned_ms;
+	uint64_t running_ms;		/* when seen running; 0 = not yet */
+	bool stop_requested;		/* the master asked it to stop */
+	const char *kill_reason;	/* why the master killed it */
+	uint64_t prev_rx;		/* for the rate in the stats line */
+};
+
+struct sup {
+	uv_loop_t loop;
+	struct mp_config *cfg;
+	struct mp_objects *o;
+	struct sup_worker w[MP_MAX_WORKERS];
+	char program[PATH_MAX];
+
+	uv_signal_t sig_term;
+	uv_signal_t sig_int;
+	uv_signal_t sig_hup;
+	uv_timer_t tick;
+	uv_timer_t stats;
+	uv_timer_t stop_timer;
+
+	bool stopping;
+	uint64_t stats_ms;
+	uint64_t prev_port_rx;
+	uint64_t prev_port_tx;
+};
+
+static struct sup sup;
+static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t
+now_ms(void)
+{
+	return uv_hrtime() / 1000000;
+}
+
+static uint32_t
+slot_state(const struct sup_worker *w)
+{
+	return __atomic_load_n(&w->slot->state, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The distributor feeds exactly the workers whose slot says RUNNING.  The
+ * mask is recomputed from the table rather than patched bit by bit, so it
+ * cannot drift from the states.
+ */
+static void
+publish_active(void)
+{
+	uint64_t mask = 0;
+	unsigned int id;
+
+	for (id = 0; id < MP_MAX_WORKERS; id++)
+		if (sup.w[id].configured && sup.w[id].proc != NULL &&
+		    slot_state(&sup.w[id]) == MP_W_RUNNING)
+			mask |= UINT64_C(1) << id;
+	__atomic_store_n(&sup.o->shm->active_mask, mask, __ATOMIC_RELEASE);
+}
+
+static void
+set_state(struct sup_worker *w, enum mp_worker_state state)
+{
+	__atomic_store_n(&w->slot->state, state, __ATOMIC_RELEASE);
+	publish_active();
+}
+
+static void
+set_reclaim(unsigned int id, bool on)
+{
+	uint64_t bit = UINT64_C(1) << id;
+
+	if (on)
+		__atomic_fetch_or(&sup.o->shm->reclaim_mask, bit, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(&sup.o->shm->reclaim_mask, ~bit, __ATOMIC_RELEASE);
+}
+
+void
+mp_sup_worker_snapshot(const struct mp_objects *o, unsigned int id,
+		       struct mp_worker_slot *out)
+{
+	pthread_mutex_lock(&slot_lock);
+	memcpy(out, &o->shm->workers[id], sizeof(*out));
+	pthread_mutex_unlock(&slot_lock);
+}
+
+/* Milliseconds since the worker's last loop iteration. */
+static uint64_t
+heartbeat_age_ms(const struct mp_worker_slot *slot, uint64_t tsc_hz)
+{
+	uint64_t hb = __atomic_load_n(&slot->stats.heartbeat_tsc, __ATOMIC_RELAXED);
+	uint64_t now = rte_rdtsc();
+
+	if (hb == 0 || now < hb)
+		return 0;
+	return (now - hb) * 1000 / tsc_hz;
+}
+
+static void on_worker_exit(uv_process_t *proc, int64_t exit_status,
+			   int term_signal);
+
+static void
+free_handle(uv_handle_t *handle)
+{
+	free(handle);
+}
+
+/* What an exit looked like, for the log and for /mp/workers last_exit. */
+static void
+describe_exit(char *buf, size_t len, int64_t exit_status, int term_signal)
+{
+	if (term_signal != 0)
+		snprintf(buf, len, "signal %d (SIG%s)", term_signal,
+			 sigabbrev_np(term_signal) ? sigabbrev_np(term_signal) : "?");
+	else
+		snprintf(buf, len, "exit %" PRId64, exit_status);
+}
+
+static void handle_exit(struct sup_worker *w, bool clean_exit,
+			const char *what);
+
+/*
+ * Spawn worker w.  A failure to spawn is handled like an exit of the worker,
+ * so the restart policy and its backoff apply to it too.
+ */
+static void
+spawn_worker(struct sup_worker *w)
+{
+	uv_process_options_t opt;
+	uv_stdio_container_t stdio[3];
+	struct mp_strv argv;
+	uv_process_t *proc;
+	char what[128];
+	int rc;
+
+	rc = mp_eal_worker_argv(sup.cfg, sup.program, &w->conf, &argv);
+	if (rc < 0) {
+		mp_err("out of memory while spawning worker %u", w->conf.id);
+		handle_exit(w, false, "spawn failed: out of memory");
+		return;
+	}
+	proc = calloc(1, sizeof(*proc));
+	if (proc == NULL) {
+		mp_strv_free(&argv);
+		handle_exit(w, false, "spawn failed: out of memory");
+		return;
+	}
+	memset(&opt, 0, sizeof(opt));
+	memset(stdio, 0, sizeof(stdio));
+	stdio[0].flags = UV_IGNORE;
+	stdio[1].flags = UV_INHERIT_FD;
+	stdio[1].data.fd = STDOUT_FILENO;
+	stdio[2].flags = UV_INHERIT_FD;
+	stdio[2].data.fd = STDERR_FILENO;
+	opt.file = sup.program;
+	opt.args = argv.v;
+	opt.exit_cb = on_worker_exit;
+	opt.stdio = stdio;
+	opt.stdio_count = 3;
+	proc->data = w;
+
+	pthread_mutex_lock(&slot_lock);
+	w->slot->lcore = w->conf.lcore;
+	w->slot->cpu = w->conf.cpu;
+	w->slot->poll = sup.cfg->workers.poll;
+	w->slot->stats.heartbeat_tsc = 0;
+	set_state(w, MP_W_STARTING);
+	pthread_mutex_unlock(&slot_lock);
+
+	rc = uv_spawn(&sup.loop, proc, &opt);
+	mp_strv_free(&argv);
+	if (rc < 0) {
+		mp_err("uv_spawn() failed while spawning worker %u (\"%s\"): %s",
+		       w->conf.id, sup.program, uv_strerror(rc));
+		/* A handle that failed to spawn is initialised but never active. */
+		uv_close((uv_handle_t *)proc, free_handle);
+		snprintf(what, sizeof(what), "spawn failed: %s", uv_strerror(rc));
+		handle_exit(w, false, what);
+		return;
+	}
+	w->proc = proc;
+	w->spawned_ms = now_ms();
+	w->running_ms = 0;
+	w->stop_requested = false;
+	w->kill_reason = NULL;
+	w->prev_rx = 0;
+	pthread_mutex_lock(&slot_lock);
+	w->slot->pid = proc->pid;
+	pthread_mutex_unlock(&slot_lock);
+	mp_info("worker %u spawned: pid %d, lcore %u, cpu %u", w->conf.id,
+		proc->pid, w->conf.lcore, w->conf.cpu);
+}
+
+static bool
+any_worker_alive(void)
+{
+	unsigned int id;
+
+	for (id = 0; id < MP_MAX_WORKERS; id++)
+		if (sup.w[id].proc != NULL)
+			return true;
+	return false;
+}
+
+static void
+close_if_open(uv_handle_t *h)
+{
+	if (h->loop != NULL && !uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+/* Close every handle of ours so that uv_run() returns. */
+static void
+finish(void)
+{
+	unsigned int id;
+
+	uv_timer_stop(&sup.stop_timer);
+	close_if_open((uv_handle_t *)&sup.sig_term);
+	close_if_open((uv_handle_t *)&sup.sig_int);
+	close_if_open((uv_handle_t *)&sup.sig_hup);
+	close_if_open((uv_handle_t *)&sup.tick);
+	close_if_open((uv_handle_t *)&sup.stats);
+	close_if_open((uv_handle_t *)&sup.stop_timer);
+	for (id = 0; id < MP_MAX_WORKERS; id++)
+		close_if_open((uv_handle_t *)&sup.w[id].restart_timer);
+	mp_info("all workers stopped");
+}
+
+static void
+on_restart_timer(uv_timer_t *timer)
+{
+	struct sup_worker *w = timer->data;
+	uint64_t bit = UINT64_C(1) << w->conf.id;
+
+	if (sup.stopping)
+		return;
+	/* The distributor must have let go of the ring before a worker reads it. */
+	set_reclaim(w->conf.id, false);
+	if (__atomic_load_n(&sup.o->shm->dist.reclaim_seen, __ATOMIC_ACQUIRE) & bit) {
+		uv_timer_start(timer, on_restart_timer, 1, 0);
+		return;
+	}
+	spawn_worker(w);
+}
+
+/*
+ * The one place that decides what a worker's exit means.  what describes
+ * the exit ("exit 1", "signal 9 (SIGKILL)", "spawn failed: ...").
+ */
+static void
+handle_exit(struct sup_worker *w, bool clean_exit, const char *what)
+{
+	enum mp_restart_action action;
+	uint64_t now = now_ms();
+	uint64_t ran = w->running_ms ? now - w->running_ms : 0;
+	unsigned int delay;
+	char reason[96] = "";
+
+	if (w->kill_reason != NULL)
+		snprintf(reason, sizeof(reason), " after %s", w->kill_reason);
+	action = mp_restart_decide(&sup.cfg->workers.restart, &w->restart, now,
+				   w->stop_requested || sup.stopping,
+				   clean_exit, ran, &delay);
+
+	pthread_mutex_lock(&slot_lock);
+	w->slot->pid = 0;
+	snprintf(w->slot->last_exit, sizeof(w->slot->last_exit), "%s", what);
+	if (action == MP_RESTART_ACTION_RESTART)
+		w->slot->restarts++;
+	set_state(w, action == MP_RESTART_ACTION_RESTART ? MP_W_BACKOFF :
+		     action == MP_RESTART_ACTION_FATAL ? MP_W_FATAL : MP_W_STOPPED);
+	pthread_mutex_unlock(&slot_lock);
+	/* Packets left on its ring go to the running workers. */
+	set_reclaim(w->conf.id, true);
+
+	switch (action) {
+	case MP_RESTART_ACTION_RESTART:
+		mp_warn("worker %u exited (%s)%s; restarting in %u ms (restart %u)",
+			w->conf.id, what, reason, delay, w->slot->restarts);
+		uv_timer_start(&w->restart_timer, on_restart_timer, delay, 0);
+		break;
+	case MP_RESTART_ACTION_FATAL:
+		mp_err("worker %u exited (%s)%s; more than %u restarts within %u s: "
+		       "state fatal, not restarting until the next reload",
+		       w->conf.id, what, reason,
+		       sup.cfg->workers.restart.max_restarts,
+		       sup.cfg->workers.restart.window_s);
+		break;
+	case MP_RESTART_ACTION_STOP:
+		if (sup.stopping || w->stop_requested)
+			mp_info("worker %u stopped (%s)", w->conf.id, what);
+		else
+			mp_warn("worker %u exited (%s)%s; restart policy %s: left stopped",
+				w->conf.id, what, reason,
+				mp_config_policy_name(sup.cfg->workers.restart.policy));
+		break;
+	}
+}
+
+static void
+on_worker_exit(uv_process_t *proc, int64_t exit_status, int term_signal)
+{
+	struct sup_worker *w = proc->data;
+	char what[48];
+
+	describe_exit(what, sizeof(what), exit_status, term_signal);
+	w->proc = NULL;
+	uv_close((uv_handle_t *)proc, free_handle);
+	handle_exit(w, exit_status == 0 && term_signal == 0, what);
+	if (sup.stopping && !any_worker_alive())
+		finish();
+}
+
+static void
+kill_worker(struct sup_worker *w, int signum, const char *reason)
+{
+	int rc;
+
+	if (w->proc == NULL)
+		return;
+	if (reason != NULL)
+		w->kill_reason = reason;
+	rc = uv_process_kill(w->proc, signum);
+	if (rc < 0 && rc != UV_ESRCH)
+		mp_err("uv_process_kill() failed for worker %u (pid %d): %s",
+		       w->conf.id, w->proc->pid, uv_strerror(rc));
+}
+
+/*
+ * Poll what workers report through shared memory: attachment (STARTING to
+ * RUNNING), a worker draining on its own initiative, and stalled
+ * heartbeats.
+ */
+static void
+on_tick(uv_timer_t *timer)
+{
+	uint64_t now = now_ms(), age;
+	unsigned int hb_timeout = sup.cfg->workers.heartbeat_timeout_ms;
+	struct sup_worker *w;
+	unsigned int id;
+	uint32_t state;
+
+	if (sup.stopping)
+		return;
+	for (id = 0; id < MP_MAX_WORKERS; id++) {
+		w = &sup.w[id];
+		if (!w->configured || w->proc == NULL || w->kill_reason != NULL)
+			continue;
+		state = slot_state(w);
+		if (state == MP_W_RUNNING && w->running_ms == 0) {
+			w->running_ms = now;
+			publish_active();
+			mp_info("worker %u running: pid %d, %" PRIu64 " ms after spawn",
+				id, w->proc->pid, now - w->spawned_ms);
+		} else if (state == MP_W_DRAINING && !w->stop_requested) {
+			publish_active();
+		} else if (state == MP_W_STARTING &&
+			   now - w->spawned_ms > MP_ATTACH_TIMEOUT_MS) {
+			mp_err("worker %u (pid %d) did not attach within %u ms: killing it",
+			       id, w->proc->pid, MP_ATTACH_TIMEOUT_MS);
+			kill_worker(w, SIGKILL, "no attach");
+		}
+		if (state == MP_W_RUNNING && hb_timeout != 0) {
+			age = heartbeat_age_ms(w->slot, sup.o->shm->tsc_hz);
+			if (age > hb_timeout) {
+				mp_err("worker %u (pid %d) heartbeat stalled for %" PRIu64
+				       " ms (limit %u ms): killing it",
+				       id, w->proc->pid, age, hb_timeout);
+				kill_worker(w, SIGKILL, "heartbeat stall");
+			}
+		}
+	}
+}
+
+static double
+rate(uint64_t cur, uint64_t prev, uint64_t ms)
+{
+	return ms == 0 || cur < prev ? 0.0 : (double)(cur - prev) * 1000.0 / ms;
+}
+
+/* One line per interval: port and per-worker packet rates and drops. */
+static void
+on_stats(uv_timer_t *timer)
+{
+	uint64_t now = now_ms(), ms = now - sup.stats_ms;
+	uint64_t port_rx = 0, port_tx = 0, drops;
+	struct rte_eth_stats st;
+	struct mp_worker_slot s;
+	char line[900];
+	size_t len;
+	unsigned int i;
+
+	for (i = 0; i < sup.cfg->nb_ports; i++) {
+		if (rte_eth_stats_get(sup.cfg->ports[i], &st) == 0) {
+			port_rx += st.ipackets;
+			port_tx += st.opackets;
+		}
+	}
+	len = (size_t)snprintf(line, sizeof(line),
+			       "stats: ports rx %.0f pps tx %.0f pps | dist dropped %" PRIu64,
+			       rate(port_rx, sup.prev_port_rx, ms),
+			       rate(port_tx, sup.prev_port_tx, ms),
+			       sup.o->shm->dist.dropped);
+	for (i = 0; i < sup.cfg->workers.nb_instances && len < sizeof(line); i++) {
+		mp_sup_worker_snapshot(sup.o, i, &s);
+		drops = s.stats.drops;
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+					" | w%u %s rx %.0f pps drops %" PRIu64,
+					i, mp_worker_state_name(s.state),
+					rate(s.stats.rx, sup.w[i].prev_rx, ms), drops);
+		sup.w[i].prev_rx = s.stats.rx;
+	}
+	sup.prev_port_rx = port_rx;
+	sup.prev_port_tx = port_tx;
+	sup.stats_ms = now;
+	mp_info("%s", line);
+}
+
+static void
+on_stop_timeout(uv_timer_t *timer)
+{
+	unsigned int id;
+
+	for (id = 0; id < MP_MAX_WORKERS; id++) {
+		if (sup.w[id].proc == NULL)
+			continue;
+		mp_warn("worker %u (pid %d) did not stop within %u ms: SIGKILL",
+			id, sup.w[id].proc->pid, sup.cfg->workers.stop_timeout_ms);
+		kill_worker(&sup.w[id], SIGKILL, "stop timeout");
+	}
+}
+
+/*
+ * Graceful stop: the distributor stops first so that rings stop filling,
+ * then every worker gets SIGTERM, drains its ring and exits; stragglers get
+ * SIGKILL after stop_timeout_ms.  A second stop signal skips the wait.
+ */
+static void
+begin_stop(int signum)
+{
+	unsigned int id;
+
+	if (sup.stopping) {
+		mp_warn("SIG%s during shutdown: killing the workers now",
+			sigabbrev_np(signum));
+		on_stop_timeout(&sup.stop_timer);
+		return;
+	}
+	sup.stopping = true;
+	mp_info("SIG%s: stopping (timeout %u ms)", sigabbrev_np(signum),
+		sup.cfg->workers.stop_timeout_ms);
+	mp_dist_stop(sup.cfg, sup.o);
+	for (id = 0; id < MP_MAX_WORKERS; id++) {
+		struct sup_worker *w = &sup.w[id];
+
+		if (!w->configured)
+			continue;
+		uv_timer_stop(&w->restart_timer);
+		if (w->proc == NULL) {
+			if (slot_state(w) == MP_W_BACKOFF)
+				set_state(w, MP_W_STOPPED);
+			continue;
+		}
+		w->stop_requested = true;
+		set_state(w, MP_W_DRAINING);
+		kill_worker(w, SIGTERM, NULL);
+	}
+	if (!any_worker_alive()) {
+		finish();
+		return;
+	}
+	uv_timer_start(&sup.stop_timer, on_stop_timeout,
+		       sup.cfg->workers.stop_timeout_ms, 0);
+}
+
+static void
+on_signal(uv_signal_t *handle, int signum)
+{
+	char err[MP_ERR_LEN];
+	struct mp_config next;
+	int rc;
+
+	if (signum != SIGHUP) {
+		begin_stop(signum);
+		return;
+	}
+	/* Reload: only validation so far; applying a new config is issue #4. */
+	rc = mp_config_load(sup.cfg->path, &next, err, sizeof(err));
+	if (rc < 0) {
+		mp_err("%s", err);
+		mp_err("reload refused, keeping the running configuration");
+		return;
+	}
+	mp_config_free(&next);
+	mp_warn("SIGHUP: %s is valid, but applying changes needs a restart "
+		"in this version; keeping the running configuration",
+		sup.cfg->path);
+}
+
+/* The worker program: configured, or the mpworker beside this executable. */
+static int
+resolve_program(void)
+{
+	char self[PATH_MAX - 16];
+	ssize_t n;
+	char *slash;
+
+	if (sup.cfg->workers.program != NULL) {
+		snprintf(sup.program, sizeof(sup.program), "%s",
+			 sup.cfg->workers.program);
+	} else {
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n < 0)
+			return -errno;
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash != NULL)
+			*slash = '\0';
+		snprintf(sup.program, sizeof(sup.program), "%s/mpworker", self);
+	}
+	if (access(sup.program, X_OK) != 0) {
+		mp_err("worker program \"%s\" is not executable: %s",
+		       sup.program, strerror(errno));
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int
+mp_sup_run(struct mp_config *cfg, struct mp_objects *o)
+{
+	unsigned int i, id;
+	int rc;
+
+	memset(&sup, 0, sizeof(sup));
+	sup.cfg = cfg;
+	sup.o = o;
+	rc = resolve_program();
+	if (rc < 0)
+		return rc;
+	rc = uv_loop_init(&sup.loop);
+	if (rc < 0) {
+		mp_err("uv_loop_init() failed: %s", uv_strerror(rc));
+		return -ENOMEM;
+	}
+	o->shm->nb_workers = cfg->workers.nb_instances;
+	for (i = 0; i < cfg->workers.nb_instances; i++) {
+		id = cfg->workers.instances[i].id;
+		sup.w[id].configured = true;
+		sup.w[id].conf = cfg->workers.instances[i];
+		sup.w[id].slot = &o->shm->workers[id];
+		uv_timer_init(&sup.loop, &sup.w[id].restart_timer);
+		sup.w[id].restart_timer.data = &sup.w[id];
+	}
+	uv_signal_init(&sup.loop, &sup.sig_term);
+	uv_signal_init(&sup.loop, &sup.sig_int);
+	uv_signal_init(&sup.loop, &sup.sig_hup);
+	uv_signal_start(&sup.sig_term, on_signal, SIGTERM);
+	uv_signal_start(&sup.sig_int, on_signal, SIGINT);
+	uv_signal_start(&sup.sig_hup, on_signal, SIGHUP);
+	uv_timer_init(&sup.loop, &sup.tick);
+	uv_timer_init(&sup.loop, &sup.stats);
+	uv_timer_init(&sup.loop, &sup.stop_timer);
+	uv_timer_start(&sup.tick, on_tick, MP_TICK_MS, MP_TICK_MS);
+	sup.stats_ms = now_ms();
+	if (cfg->stats.interval_s != 0)
+		uv_timer_start(&sup.stats, on_stats, cfg->stats.interval_s * 1000,
+			       cfg->stats.interval_s * 1000);
+
+	for (id = 0; id < MP_MAX_WORKERS; id++)
+		if (sup.w[id].configured)
+			spawn_worker(&sup.w[id]);
+
+	uv_run(&sup.loop, UV_RUN_DEFAULT);
+	rc = uv_loop_close(&sup.loop);
+	if (rc < 0)
+		mp_warn("uv_loop_close() failed: %s", uv_strerror(rc));
+	return 0;
+}

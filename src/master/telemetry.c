@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The /mp/ telemetry commands, served by the primary's DPDK telemetry
+ * thread, so that `dpdk-telemetry.py -f PREFIX` shows the worker table and
+ * the pipeline's counters next to the standard /ethdev/ commands.  The
+ * callbacks run on the telemetry thread: they read shared memory and
+ * snapshot worker slots under the supervisor's lock.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+#include <rte_telemetry.h>
+
+#include "log.h"
+#include "master.h"
+
+static const struct mp_config *tel_cfg;
+static struct mp_objects *tel_obj;
+
+static uint64_t
+heartbeat_age_ms(const struct mp_worker_slot *s)
+{
+	uint64_t now = rte_rdtsc();
+
+	if (s->pid == 0 || s->stats.heartbeat_tsc == 0 ||
+	    now < s->stats.heartbeat_tsc)
+		return 0;
+	return (now - s->stats.heartbeat_tsc) * 1000 / tel_obj->shm->tsc_hz;
+}
+
+static int
+tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct mp_worker_slot s;
+	struct rte_tel_data *w;
+	struct rte_ring *ring;
+	unsigned int i, id;
+	char key[16];
+
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < tel_cfg->workers.nb_instances; i++) {
+		id = tel_cfg->workers.instances[i].id;
+		mp_sup_worker_snapshot(tel_obj, id, &s);
+		w = rte_tel_data_alloc();
+		if (w == NULL)
+			return -ENOMEM;
+		ring = tel_obj->rings[id];
+		rte_tel_data_start_dict(w);
+		rte_tel_data_add_dict_int(w, "id", (int)id);
+		rte_tel_data_add_dict_int(w, "pid", s.pid);
+		rte_tel_data_add_dict_int(w, "lcore", (int)s.lcore);
+		rte_tel_data_add_dict_int(w, "cpu", (int)s.cpu);
+		rte_tel_data_add_dict_string(w, "state", mp_worker_state_name(s.state));
+		rte_tel_data_add_dict_u64(w, "restarts", s.restarts);
+		rte_tel_data_add_dict_string(w, "last_exit", s.last_exit);
+		rte_tel_data_add_dict_u64(w, "rx", s.stats.rx);
+		rte_tel_data_add_dict_u64(w, "tx", s.stats.tx);
+		rte_tel_data_add_dict_u64(w, "drops", s.stats.drops);
+		rte_tel_data_add_dict_u64(w, "heartbeat_age_ms", heartbeat_age_ms(&s));
+		rte_tel_data_add_dict_u64(w, "ring_count",
+					  ring ? rte_ring_count(ring) : 0);
+		rte_tel_data_add_dict_u64(w, "ring_size",
+					  ring ? rte_ring_get_capacity(ring) : 0);
+		snprintf(key, sizeof(key), "%u", id);
+		rte_tel_data_add_dict_container(d, key, w, 0);
+	}
+	return 0;
+}
+
+static int
+add_container(struct rte_tel_data *d, const char *name, struct rte_tel_data *c)
+{
+	if (c == NULL)
+		return -ENOMEM;
+	return rte_tel_data_add_dict_container(d, name, c, 0);
+}
+
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct mp_dist_stats *ds = &tel_obj->shm->dist;
+	struct rte_eth_stats st;
+	struct rte_tel_data *c;
+	unsigned int i;
+	char key[16];
+
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < tel_cfg->nb_ports; i++) {
+		c = rte_tel_data_alloc();
+		if (c == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(c);
+		if (rte_eth_stats_get(tel_cfg->ports[i], &st) != 0)
+			memset(&st, 0, sizeof(st));
+		rte_tel_data_add_dict_u64(c, "rx", st.ipackets);
+		rte_tel_data_add_dict_u64(c, "tx", st.opackets);
+		rte_tel_data_add_dict_u64(c, "rx_missed", st.imissed);
+		rte_tel_data_add_dict_u64(c, "tx_errors", st.oerrors);
+		snprintf(key, sizeof(key), "port%u", tel_cfg->ports[i]);
+		add_container(d, key, c);
+	}
+	c = rte_tel_data_alloc();
+	if (c != NULL) {
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "rx", ds->rx);
+		rte_tel_data_add_dict_u64(c, "enqueued", ds->enqueued);
+		rte_tel_data_add_dict_u64(c, "dropped", ds->dropped);
+		rte_tel_data_add_dict_u64(c, "redistributed", ds->redistributed);
+	}
+	add_container(d, "distributor", c);
+	c = rte_tel_data_alloc();
+	if (c != NULL) {
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "in_use",
+					  rte_mempool_in_use_count(tel_obj->pool));
+		rte_tel_data_add_dict_u64(c, "free",
+					  rte_mempool_avail_count(tel_obj->pool));
+		rte_tel_data_add_dict_u64(c, "size", tel_obj->pool->size);
+	}
+	return add_container(d, "mempool", c);
+}
+
+static int
+tel_config(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "path", tel_cfg->path);
+	rte_tel_data_add_dict_u64(d, "generation", 1);
+	rte_tel_data_add_dict_string(d, "mode",
+				     mp_config_dist_mode_name(tel_cfg->distributor.mode));
+	rte_tel_data_add_dict_string(d, "file_prefix", tel_cfg->eal.file_prefix);
+	rte_tel_data_add_dict_int(d, "workers", (int)tel_cfg->workers.nb_instances);
+	rte_tel_data_add_dict_string(d, "poll",
+				     mp_config_poll_name(tel_cfg->workers.poll));
+	return 0;
+}
+
+int
+mp_telemetry_register(const struct mp_config *cfg, struct mp_objects *o)
+{
+	static const struct {
+		const char *cmd;
+		telemetry_cb fn;
+		const char *help;
+	} cmds[] = {
+		{ "/mp/workers", tel_workers,
+		  "Returns the worker table: state, pid, lcore, cpu, restarts, counters, ring use. No parameters." },
+		{ "/mp/stats", tel_stats,
+		  "Returns port, distributor and mempool counters. No parameters." },
+		{ "/mp/config", tel_config,
+		  "Returns the config path, generation and distributor mode. No parameters." },
+	};
+	unsigned int i;
+	int rc;
+
+	tel_cfg = cfg;
+	tel_obj = o;
+	for (i = 0; i < RTE_DIM(cmds); i++) {
+		rc = rte_telemetry_register_cmd(cmds[i].cmd, cmds[i].fn, cmds[i].help);
+		if (rc < 0) {
+			mp_err("rte_telemetry_register_cmd() failed for %s: %s",
+			       cmds[i].cmd, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,848 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The YAML config: parsed with libyaml's document API, so every node keeps
+ * its position and every error can say FILE:LINE:COL.  Keys are described
+ * by tables (name, kind, range, where the value goes) rather than by code,
+ * which keeps the list of keys, their ranges and their defaults in one
+ * place each.
+ *
+ * Ranges: file_prefix 1..32 characters of [A-Za-z0-9_-]; lcore ids
+ * 0..127 (RTE_MAX_LCORE); memory_mb 16..65536; ports 0..31, 1..32 of
+ * them; mempool.mbufs 1024..4194304, cache 0..512 and cache * 1.5 <= mbufs;
+ * burst 1..512; ring_size a power of two 64..1048576; backoff 0..3600000 ms
+ * with first <= cap; max_restarts 0..1000000; window_s 1..86400;
+ * stop_timeout_ms 0..600000; heartbeat_timeout_ms 0 or 50..600000;
+ * stats.interval_s 0..3600; at most 64 args per list, 32 workers.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+#include "config.h"
+
+#define MAX_CPUS 4096
+
+/* Positions of instance fields, for checks made after parsing. */
+struct instance_marks {
+	const yaml_node_t *id, *lcore, *cpu;
+};
+
+struct instances_parse {
+	struct instance_marks marks[MP_MAX_WORKERS];
+	const yaml_node_t *seq;
+};
+
+struct parse {
+	const char *path;
+	yaml_document_t *doc;
+	struct mp_config *cfg;
+	char *err;
+	size_t errlen;
+	struct instances_parse ip;	/* positions of workers.instances */
+};
+
+/* Position of a node for messages, 1-based. */
+static int __attribute__((format(printf, 3, 4)))
+fail_at(struct parse *p, const yaml_node_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	len = snprintf(p->err, p->errlen, "%s:%zu:%zu: ", p->path,
+		       n ? n->start_mark.line + 1 : 1,
+		       n ? n->start_mark.column + 1 : 1);
+	if (len < 0 || (size_t)len >= p->errlen)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(p->err + len, p->errlen - (size_t)len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static const char *
+scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+static int
+get_uint(struct parse *p, const yaml_node_t *n, const char *key,
+	 unsigned long min, unsigned long max, unsigned int *out)
+{
+	const char *s, *c;
+	unsigned long v;
+
+	if (n->type != YAML_SCALAR_NODE ||
+	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return fail_at(p, n, "%s must be a number", key);
+	s = scalar(n);
+	if (*s == '\0')
+		return fail_at(p, n, "%s must be a number", key);
+	for (c = s; *c; c++)
+		if (*c < '0' || *c > '9')
+			return fail_at(p, n, "%s must be a non-negative integer, not \"%s\"",
+				       key, s);
+	errno = 0;
+	v = strtoul(s, NULL, 10);
+	if (errno != 0 || v < min || v > max)
+		return fail_at(p, n, "%s must be between %lu and %lu, not %s",
+			       key, min, max, s);
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int
+get_string(struct parse *p, const yaml_node_t *n, const char *key, char **out)
+{
+	char *s;
+
+	if (n->type != YAML_SCALAR_NODE)
+		return fail_at(p, n, "%s must be a string", key);
+	s = strdup(scalar(n));
+	if (s == NULL)
+		return -ENOMEM;
+	free(*out);
+	*out = s;
+	return 0;
+}
+
+static int
+get_enum(struct parse *p, const yaml_node_t *n, const char *key,
+	 const char *const *names, unsigned int nb, unsigned int *out)
+{
+	char allowed[128] = "";
+	unsigned int i;
+
+	if (n->type == YAML_SCALAR_NODE)
+		for (i = 0; i < nb; i++)
+			if (strcmp(scalar(n), names[i]) == 0) {
+				*out = i;
+				return 0;
+			}
+	for (i = 0; i < nb; i++) {
+		strncat(allowed, names[i], sizeof(allowed) - strlen(allowed) - 1);
+		if (i + 1 < nb)
+			strncat(allowed, i + 2 < nb ? ", " : " or ",
+				sizeof(allowed) - strlen(allowed) - 1);
+	}
+	return fail_at(p, n, "%s must be %s", key, allowed);
+}
+
+static void
+strv_free(struct mp_strv *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->n; i++)
+		free(v->v[i]);
+	free(v->v);
+	v->v = NULL;
+	v->n = 0;
+}
+
+static int
+get_strv(struct parse *p, const yaml_node_t *n, const char *key,
+	 struct mp_strv *out)
+{
+	yaml_node_item_t *it;
+	const yaml_node_t *e;
+	struct mp_strv v = { NULL, 0 };
+	size_t count;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail_at(p, n, "%s must be a list of strings", key);
+	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	if (count > MP_MAX_ARGS)
+		return fail_at(p, n, "%s has %zu entries, at most %d are allowed",
+			       key, count, MP_MAX_ARGS);
+	v.v = calloc(count + 1, sizeof(*v.v));
+	if (v.v == NULL)
+		return -ENOMEM;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		e = yaml_document_get_node(p->doc, *it);
+		if (e->type != YAML_SCALAR_NODE) {
+			strv_free(&v);
+			return fail_at(p, e, "%s entries must be strings", key);
+		}
+		v.v[v.n] = strdup(scalar(e));
+		if (v.v[v.n] == NULL) {
+			strv_free(&v);
+			return -ENOMEM;
+		}
+		v.n++;
+	}
+	strv_free(out);
+	*out = v;
+	return 0;
+}
+
+/* The value types a key can have; see the key tables below. */
+enum key_kind {
+	K_UINT,		/* unsigned int within [min, max] */
+	K_STRING,	/* char * */
+	K_STRV,		/* struct mp_strv */
+	K_ENUM,		/* index into names */
+	K_MAP,		/* nested mapping, handled by fn */
+	K_CUSTOM,	/* any node, handled by fn */
+};
+
+typedef int (*key_fn)(struct parse *p, const yaml_node_t *n);
+
+struct key {
+	const char *name;
+	enum key_kind kind;
+	size_t offset;			/* in struct mp_config */
+	unsigned long min, max;
+	const char *const *names;
+	unsigned int nb_names;
+	key_fn fn;
+};
+
+#define OFF(field) offsetof(struct mp_config, field)
+#define UINT(n, f, lo, hi) { n, K_UINT, OFF(f), lo, hi, NULL, 0, NULL }
+#define STRING(n, f) { n, K_STRING, OFF(f), 0, 0, NULL, 0, NULL }
+#define STRV(n, f) { n, K_STRV, OFF(f), 0, 0, NULL, 0, NULL }
+#define ENUM(n, f, names) { n, K_ENUM, OFF(f), 0, 0, names, RTE_DIM_(names), NULL }
+#define MAP(n, fn) { n, K_MAP, 0, 0, 0, NULL, 0, fn }
+#define CUSTOM(n, fn) { n, K_CUSTOM, 0, 0, 0, NULL, 0, fn }
+#define RTE_DIM_(a) (sizeof(a) / sizeof((a)[0]))
+#define END { NULL, 0, 0, 0, 0, NULL, 0, NULL }
+
+static const char *const dist_modes[] = { "round-robin", "flow-hash" };
+static const char *const poll_modes[] = { "busy", "adaptive" };
+static const char *const policies[] = { "always", "on-failure", "never" };
+
+static int parse_map(struct parse *p, const yaml_node_t *n, const char *where,
+		     const struct key *keys);
+
+/* Apply one key's value according to its table entry. */
+static int
+apply_key(struct parse *p, const struct key *k, const yaml_node_t *v,
+	  const char *qualified)
+{
+	void *field = (char *)p->cfg + k->offset;
+	unsigned int u = 0;
+	int rc;
+
+	switch (k->kind) {
+	case K_UINT:
+		return get_uint(p, v, qualified, k->min, k->max, field);
+	case K_STRING:
+		return get_string(p, v, qualified, field);
+	case K_STRV:
+		return get_strv(p, v, qualified, field);
+	case K_ENUM:
+		rc = get_enum(p, v, qualified, k->names, k->nb_names, &u);
+		if (rc == 0)
+			*(int *)field = (int)u;
+		return rc;
+	case K_MAP:
+		if (v->type != YAML_MAPPING_NODE)
+			return fail_at(p, v, "%s must be a mapping", qualified);
+		return k->fn(p, v);
+	case K_CUSTOM:
+		return k->fn(p, v);
+	}
+	return -EINVAL;
+}
+
+static int
+parse_map(struct parse *p, const yaml_node_t *n, const char *where,
+	  const struct key *keys)
+{
+	const yaml_node_pair_t *pair, *prev;
+	const yaml_node_t *kn, *vn;
+	const struct key *k;
+	char qualified[96];
+	int rc;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return fail_at(p, n, "%s must be a mapping", *where ? where : "the config");
+	for (pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top; pair++) {
+		kn = yaml_document_get_node(p->doc, pair->key);
+		vn = yaml_document_get_node(p->doc, pair->value);
+		if (kn->type != YAML_SCALAR_NODE)
+			return fail_at(p, kn, "keys must be plain strings");
+		for (prev = n->data.mapping.pairs.start; prev < pair; prev++) {
+			const yaml_node_t *pk = yaml_document_get_node(p->doc, prev->key);
+
+			if (pk->type == YAML_SCALAR_NODE && strcmp(scalar(pk), scalar(kn)) == 0)
+				return fail_at(p, kn, "duplicate key \"%s\"", scalar(kn));
+		}
+		for (k = keys; k->name != NULL; k++)
+			if (strcmp(k->name, scalar(kn)) == 0)
+				break;
+		if (k->name == NULL) {
+			if (*where)
+				return fail_at(p, kn, "unknown key \"%s\" in %s",
+					       scalar(kn), where);
+			return fail_at(p, kn, "unknown key \"%s\"", scalar(kn));
+		}
+		snprintf(qualified, sizeof(qualified), "%s%s%s", where,
+			 *where ? "." : "", k->name);
+		rc = apply_key(p, k, vn, qualified);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+check_prefix(struct parse *p, const yaml_node_t *n)
+{
+	const char *c;
+	int rc;
+
+	rc = get_string(p, n, "eal.file_prefix", &p->cfg->eal.file_prefix);
+	if (rc < 0)
+		return rc;
+	c = p->cfg->eal.file_prefix;
+	if (*c == '\0' || strlen(c) > 32)
+		return fail_at(p, n, "eal.file_prefix must have 1 to 32 characters");
+	for (; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '_' || *c == '-'))
+			return fail_at(p, n, "eal.file_prefix may contain only letters, "
+				       "digits, '_' and '-'");
+	return 0;
+}
+
+static int
+parse_eal(struct parse *p, const yaml_node_t *n)
+{
+	static const struct key keys[] = {
+		CUSTOM("file_prefix", check_prefix),
+		UINT("main_lcore", eal.main_lcore, 0, 127),
+		UINT("main_cpu", eal.main_cpu, 0, MAX_CPUS - 1),
+		UINT("memory_mb", eal.memory_mb, 16, 65536),
+		STRV("args", eal.args),
+		END,
+	};
+
+	return parse_map(p, n, "eal", keys);
+}
+
+static int
+parse_ports(struct parse *p, const yaml_node_t *n)
+{
+	yaml_node_item_t *it;
+	unsigned int v, i;
+	int rc;
+
+	if (n->type != YAML_SEQUENCE_NODE || n->data.sequence.items.top == n->data.sequence.items.start)
+		return fail_at(p, n, "ports must be a non-empty list of port ids");
+	if (n->data.sequence.items.top - n->data.sequence.items.start > MP_MAX_PORTS)
+		return fail_at(p, n, "at most %d ports are allowed", MP_MAX_PORTS);
+	p->cfg->nb_ports = 0;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		const yaml_node_t *e = yaml_document_get_node(p->doc, *it);
+
+		rc = get_uint(p, e, "a port id", 0, MP_MAX_PORTS - 1, &v);
+		if (rc < 0)
+			return rc;
+		for (i = 0; i < p->cfg->nb_ports; i++)
+			if (p->cfg->ports[i] == v)
+				return fail_at(p, e, "port %u is listed twice", v);
+		p->cfg->ports[p->cfg->nb_ports++] = (uint16_t)v;
+	}
+	return 0;
+}
+
+static int
+parse_mempool(struct parse *p, const yaml_node_t *n)
+{
+	static const struct key keys[] = {
+		UINT("mbufs", mempool.mbufs, 1024, 4194304),
+		UINT("cache", mempool.cache, 0, 512),
+		END,
+	};
+
+	return parse_map(p, n, "mempool", keys);
+}
+
+static int
+parse_distributor(struct parse *p, const yaml_node_t *n)
+{
+	static const struct key keys[] = {
+		UINT("lcore", distributor.lcore, 0, 127),
+		UINT("cpu", distributor.cpu, 0, MAX_CPUS - 1),
+		ENUM("mode", distributor.mode, dist_modes),
+		UINT("burst", distributor.burst, 1, 512),
+		END,
+	};
+
+	return parse_map(p, n, "distributor", keys);
+}
+
+static int
+parse_backoff(struct parse *p, const yaml_node_t *n)
+{
+	struct mp_restart_conf *r = &p->cfg->workers.restart;
+	const yaml_node_t *first, *cap;
+	int rc;
+
+	if (n->type != YAML_SEQUENCE_NODE ||
+	    n->data.sequence.items.top - n->data.sequence.items.start != 2)
+		return fail_at(p, n, "workers.restart.backoff_ms must be a list "
+			       "[first, cap] of two numbers");
+	first = yaml_document_get_node(p->doc, n->data.sequence.items.start[0]);
+	cap = yaml_document_get_node(p->doc, n->data.sequence.items.start[1]);
+	rc = get_uint(p, first, "workers.restart.backoff_ms first delay", 0,
+		      3600000, &r->backoff_first_ms);
+	if (rc == 0)
+		rc = get_uint(p, cap, "workers.restart.backoff_ms cap", 0, 3600000,
+			      &r->backoff_max_ms);
+	if (rc == 0 && r->backoff_first_ms > r->backoff_max_ms)
+		return fail_at(p, cap, "workers.restart.backoff_ms cap %u is below "
+			       "the first delay %u", r->backoff_max_ms,
+			       r->backoff_first_ms);
+	return rc;
+}
+
+static int
+parse_restart(struct parse *p, const yaml_node_t *n)
+{
+	static const struct key keys[] = {
+		ENUM("policy", workers.restart.policy, policies),
+		CUSTOM("backoff_ms", parse_backoff),
+		UINT("max_restarts", workers.restart.max_restarts, 0, 1000000),
+		UINT("window_s", workers.restart.window_s, 1, 86400),
+		END,
+	};
+
+	return parse_map(p, n, "workers.restart", keys);
+}
+
+static int
+check_ring_size(struct parse *p, const yaml_node_t *n)
+{
+	unsigned int v;
+	int rc;
+
+	rc = get_uint(p, n, "workers.ring_size", 64, 1048576, &v);
+	if (rc < 0)
+		return rc;
+	if (v & (v - 1))
+		return fail_at(p, n, "workers.ring_size %u is not a power of two", v);
+	p->cfg->workers.ring_size = v;
+	return 0;
+}
+
+static int
+check_heartbeat(struct parse *p, const yaml_node_t *n)
+{
+	unsigned int v;
+	int rc;
+
+	rc = get_uint(p, n, "workers.heartbeat_timeout_ms", 0, 600000, &v);
+	if (rc < 0)
+		return rc;
+	if (v != 0 && v < 50)
+		return fail_at(p, n, "workers.heartbeat_timeout_ms must be 0 (off) "
+			       "or at least 50");
+	p->cfg->workers.heartbeat_timeout_ms = v;
+	return 0;
+}
+
+static int
+parse_instances(struct parse *p, const yaml_node_t *n)
+{
+	struct mp_config *cfg = p->cfg;
+	yaml_node_item_t *it;
+	unsigned int i;
+	int rc;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail_at(p, n, "workers.instances must be a list of "
+			       "{id, lcore, cpu} mappings");
+	p->ip.seq = n;
+	cfg->workers.nb_instances = 0;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		const yaml_node_t *e = yaml_document_get_node(p->doc, *it);
+		const yaml_node_pair_t *pair;
+		struct instance_marks *m;
+		struct mp_worker_conf *w;
+
+		if (cfg->workers.nb_instances == MP_MAX_WORKERS)
+			return fail_at(p, e, "at most %d workers are allowed", MP_MAX_WORKERS);
+		if (e->type != YAML_MAPPING_NODE)
+			return fail_at(p, e, "a worker instance must be a mapping "
+				       "{id, lcore, cpu}");
+		m = &p->ip.marks[cfg->workers.nb_instances];
+		w = &cfg->workers.instances[cfg->workers.nb_instances];
+		memset(m, 0, sizeof(*m));
+		for (pair = e->data.mapping.pairs.start; pair < e->data.mapping.pairs.top; pair++) {
+			const yaml_node_t *kn = yaml_document_get_node(p->doc, pair->key);
+			const yaml_node_t *vn = yaml_document_get_node(p->doc, pair->value);
+			const yaml_node_t **slot;
+			unsigned int *dst, max;
+
+			if (kn->type != YAML_SCALAR_NODE)
+				return fail_at(p, kn, "keys must be plain strings");
+			if (strcmp(scalar(kn), "id") == 0) {
+				slot = &m->id, dst = &w->id, max = MP_MAX_WORKERS - 1;
+			} else if (strcmp(scalar(kn), "lcore") == 0) {
+				slot = &m->lcore, dst = &w->lcore, max = 127;
+			} else if (strcmp(scalar(kn), "cpu") == 0) {
+				slot = &m->cpu, dst = &w->cpu, max = MAX_CPUS - 1;
+			} else {
+				return fail_at(p, kn, "unknown key \"%s\" in a worker "
+					       "instance (id, lcore, cpu)", scalar(kn));
+			}
+			if (*slot != NULL)
+				return fail_at(p, kn, "duplicate key \"%s\"", scalar(kn));
+			*slot = vn;
+			rc = get_uint(p, vn, scalar(kn), 0, max, dst);
+			if (rc < 0)
+				return rc;
+		}
+		if (m->id == NULL || m->lcore == NULL || m->cpu == NULL)
+			return fail_at(p, e, "a worker instance needs id, lcore and cpu "
+				       "(missing %s)", m->id == NULL ? "id" :
+				       m->lcore == NULL ? "lcore" : "cpu");
+		for (i = 0; i < cfg->workers.nb_instances; i++)
+			if (cfg->workers.instances[i].id == w->id)
+				return fail_at(p, m->id, "worker id %u is used twice", w->id);
+		cfg->workers.nb_instances++;
+	}
+	if (cfg->workers.nb_instances == 0)
+		return fail_at(p, n, "workers.instances must list at least one worker");
+	return 0;
+}
+
+static int
+parse_workers(struct parse *p, const yaml_node_t *n)
+{
+	static const struct key keys[] = {
+		STRING("program", workers.program),
+		STRV("args", workers.args),
+		CUSTOM("ring_size", check_ring_size),
+		ENUM("poll", workers.poll, poll_modes),
+		MAP("restart", parse_restart),
+		UINT("stop_timeout_ms", workers.stop_timeout_ms, 0, 600000),
+		CUSTOM("heartbeat_timeout_ms", check_heartbeat),
+		CUSTOM("instances", parse_instances),
+		END,
+	};
+
+	return parse_map(p, n, "workers", keys);
+}
+
+static int
+parse_stats(struct parse *p, const yaml_node_t *n)
+{
+	static const struct key keys[] = {
+		UINT("interval_s", stats.interval_s, 0, 3600),
+		END,
+	};
+
+	return parse_map(p, n, "stats", keys);
+}
+
+static const struct key top_keys[] = {
+	MAP("eal", parse_eal),
+	STRING("pid_file", pid_file),
+	CUSTOM("ports", parse_ports),
+	MAP("mempool", parse_mempool),
+	MAP("distributor", parse_distributor),
+	MAP("workers", parse_workers),
+	MAP("stats", parse_stats),
+	END,
+};
+
+/* Parse "0-3,5" (sysfs cpu list) into a bitmap; returns -1 on bad input. */
+static int
+read_present_cpus(unsigned char *present, char *text, size_t textlen)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/present", "r");
+	char *s, *end;
+	long a, b, i, n;
+
+	memset(present, 0, MAX_CPUS);
+	if (f == NULL || fgets(text, (int)textlen, f) == NULL) {
+		if (f)
+			fclose(f);
+		n = sysconf(_SC_NPROCESSORS_CONF);
+		for (i = 0; i < n && i < MAX_CPUS; i++)
+			present[i] = 1;
+		snprintf(text, textlen, "0-%ld", n - 1);
+		return 0;
+	}
+	fclose(f);
+	text[strcspn(text, "\n")] = '\0';
+	for (s = text; *s;) {
+		a = strtol(s, &end, 10);
+		b = a;
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		for (i = a; i <= b && i >= 0 && i < MAX_CPUS; i++)
+			present[i] = 1;
+		if (*end != ',')
+			break;
+		s = end + 1;
+	}
+	return 0;
+}
+
+/* Find the value node of key in the top-level mapping, for positions. */
+static const yaml_node_t *
+find_value(struct parse *p, const yaml_node_t *map, const char *key)
+{
+	const yaml_node_pair_t *pair;
+
+	if (map == NULL || map->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
+		const yaml_node_t *kn = yaml_document_get_node(p->doc, pair->key);
+
+		if (kn->type == YAML_SCALAR_NODE && strcmp(scalar(kn), key) == 0)
+			return yaml_document_get_node(p->doc, pair->value);
+	}
+	return NULL;
+}
+
+/*
+ * Cross-key rules: dense worker ids, one use per lcore id across every
+ * process, CPUs that exist, a mempool cache DPDK accepts.
+ */
+static int
+check_config(struct parse *p, const yaml_node_t *root)
+{
+	const struct instances_parse *ip = &p->ip;
+	struct mp_config *cfg = p->cfg;
+	const yaml_node_t *eal = find_value(p, root, "eal");
+	const yaml_node_t *dist = find_value(p, root, "distributor");
+	const yaml_node_t *mp = find_value(p, root, "mempool");
+	const yaml_node_t *workers = find_value(p, root, "workers");
+	unsigned char present[MAX_CPUS];
+	char present_text[256], owner[128][40];
+	const yaml_node_t *where;
+	unsigned int i, seen_ids = 0;
+	struct mp_worker_conf tmp;
+
+	if (ip->seq == NULL)
+		return fail_at(p, workers ? workers : root,
+			       "workers.instances is required: list at least one "
+			       "{id, lcore, cpu}");
+	for (i = 0; i < cfg->workers.nb_instances; i++)
+		if (cfg->workers.instances[i].id < 32)
+			seen_ids |= 1u << cfg->workers.instances[i].id;
+	for (i = 0; i < cfg->workers.nb_instances; i++)
+		if (!(seen_ids & (1u << i)))
+			return fail_at(p, ip->seq, "worker ids must be dense from 0: "
+				       "id %u is missing", i);
+
+	if ((unsigned long)cfg->mempool.cache * 3 / 2 > cfg->mempool.mbufs)
+		return fail_at(p, find_value(p, mp, "cache") ?: root,
+			       "mempool.cache %u is too large for %u mbufs "
+			       "(DPDK needs cache * 1.5 <= mbufs)",
+			       cfg->mempool.cache, cfg->mempool.mbufs);
+
+	/* lcore ids: each used once across master, distributor and workers. */
+	memset(owner, 0, sizeof(owner));
+	snprintf(owner[cfg->eal.main_lcore], sizeof(owner[0]), "the main lcore");
+	if (owner[cfg->distributor.lcore][0])
+		return fail_at(p, find_value(p, dist, "lcore") ?: root,
+			       "lcore %u of the distributor is already used by %s",
+			       cfg->distributor.lcore, owner[cfg->distributor.lcore]);
+	snprintf(owner[cfg->distributor.lcore], sizeof(owner[0]), "the distributor");
+	for (i = 0; i < cfg->workers.nb_instances; i++) {
+		const struct mp_worker_conf *w = &cfg->workers.instances[i];
+
+		if (owner[w->lcore][0])
+			return fail_at(p, ip->marks[i].lcore,
+				       "lcore %u of worker %u is already used by %s",
+				       w->lcore, w->id, owner[w->lcore]);
+		snprintf(owner[w->lcore], sizeof(owner[0]), "worker %u", w->id);
+	}
+
+	read_present_cpus(present, present_text, sizeof(present_text));
+	where = find_value(p, eal, "main_cpu");
+	if (!present[cfg->eal.main_cpu])
+		return fail_at(p, where ?: root, "CPU %u does not exist on this machine "
+			       "(present: %s)", cfg->eal.main_cpu, present_text);
+	where = find_value(p, dist, "cpu");
+	if (!present[cfg->distributor.cpu])
+		return fail_at(p, where ?: root, "CPU %u does not exist on this machine "
+			       "(present: %s)", cfg->distributor.cpu, present_text);
+	for (i = 0; i < cfg->workers.nb_instances; i++)
+		if (!present[cfg->workers.instances[i].cpu])
+			return fail_at(p, ip->marks[i].cpu, "CPU %u does not exist on "
+				       "this machine (present: %s)",
+				       cfg->workers.instances[i].cpu, present_text);
+
+	/* Sorted by id, so instances[i].id == i. */
+	for (i = 0; i < cfg->workers.nb_instances; i++) {
+		while (cfg->workers.instances[i].id != i) {
+			unsigned int j = cfg->workers.instances[i].id;
+
+			tmp = cfg->workers.instances[j];
+			cfg->workers.instances[j] = cfg->workers.instances[i];
+			cfg->workers.instances[i] = tmp;
+		}
+	}
+	return 0;
+}
+
+int
+mp_config_defaults(struct mp_config *cfg)
+{
+	static const char *const args[] = { "--no-pci", "--vdev=net_null0",
+					    "--vdev=net_null1" };
+	unsigned int i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->eal.file_prefix = strdup("mp");
+	cfg->eal.memory_mb = 256;
+	cfg->eal.args.v = calloc(4, sizeof(char *));
+	if (cfg->eal.file_prefix == NULL || cfg->eal.args.v == NULL)
+		goto fail;
+	for (i = 0; i < 3; i++) {
+		cfg->eal.args.v[i] = strdup(args[i]);
+		if (cfg->eal.args.v[i] == NULL)
+			goto fail;
+		cfg->eal.args.n++;
+	}
+	cfg->ports[0] = 0;
+	cfg->ports[1] = 1;
+	cfg->nb_ports = 2;
+	cfg->mempool.mbufs = 16383;
+	cfg->mempool.cache = 256;
+	cfg->distributor.lcore = 1;
+	cfg->distributor.cpu = 0;
+	cfg->distributor.mode = MP_DIST_ROUND_ROBIN;
+	cfg->distributor.burst = 32;
+	cfg->workers.ring_size = 2048;
+	cfg->workers.poll = MP_POLL_BUSY;
+	cfg->workers.restart.policy = MP_RESTART_ALWAYS;
+	cfg->workers.restart.backoff_first_ms = 100;
+	cfg->workers.restart.backoff_max_ms = 5000;
+	cfg->workers.restart.max_restarts = 10;
+	cfg->workers.restart.window_s = 60;
+	cfg->workers.stop_timeout_ms = 2000;
+	cfg->workers.heartbeat_timeout_ms = 1000;
+	cfg->stats.interval_s = 1;
+	return 0;
+
+fail:
+	mp_config_free(cfg);
+	return -ENOMEM;
+}
+
+int
+mp_config_load(const char *path, struct mp_config *cfg, char *err, size_t errlen)
+{
+	struct parse p;
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	const yaml_node_t *root;
+	bool have_doc = false;
+	FILE *f;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	p.path = path;
+	p.cfg = cfg;
+	p.err = err;
+	p.errlen = errlen;
+	if (mp_config_defaults(cfg) < 0) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	f = fopen(path, "r");
+	if (f == NULL) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		mp_config_free(cfg);
+		return rc;
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		fclose(f);
+		mp_config_free(cfg);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &doc)) {
+		snprintf(err, errlen, "%s:%zu:%zu: %s%s%s", path,
+			 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+			 parser.problem ? parser.problem : "YAML error",
+			 parser.context ? " " : "", parser.context ? parser.context : "");
+		rc = -EINVAL;
+		goto fail;
+	}
+	have_doc = true;
+	p.doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	if (root == NULL) {
+		snprintf(err, errlen, "%s:1:1: empty config: workers.instances is required",
+			 path);
+		rc = -EINVAL;
+		goto fail;
+	}
+	rc = parse_map(&p, root, "", top_keys);
+	if (rc == 0)
+		rc = check_config(&p, root);
+	if (rc < 0) {
+		if (rc == -ENOMEM)
+			snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	cfg->path = strdup(path);
+	if (cfg->pid_file == NULL &&
+	    asprintf(&cfg->pid_file, "/run/mpmaster-%s.pid", cfg->eal.file_prefix) < 0)
+		cfg->pid_file = NULL;
+	if (cfg->path == NULL || cfg->pid_file == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		rc = -ENOMEM;
+		goto fail;
+	}
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	fclose(f);
+	return 0;
+
+fail:
+	if (have_doc)
+		yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	fclose(f);
+	mp_config_free(cfg);
+	return rc;
+}
+
+void
+mp_config_free(struct mp_config *cfg)
+{
+	free(cfg->path);
+	free(cfg->eal.file_prefix);
+	strv_free(&cfg->eal.args);
+	free(cfg->pid_file);
+	free(cfg->workers.program);
+	strv_free(&cfg->workers.args);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+const char *
+mp_config_dist_mode_name(enum mp_dist_mode mode)
+{
+	return (unsigned int)mode < RTE_DIM_(dist_modes) ? dist_modes[mode] : "?";
+}
+
+const char *
+mp_config_poll_name(enum mp_poll_mode poll)
+{
+	return (unsigned int)poll < RTE_DIM_(poll_modes) ? poll_modes[poll] : "?";
+}
+
+const char *
+mp_config_policy_name(enum mp_restart_policy policy)
+{
+	return (unsigned int)policy < RTE_DIM_(policies) ? policies[policy] : "?";
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static const char *log_ident = "mp";
+static enum mp_log_level log_max = MP_LOG_INFO;
+
+void
+mp_log_init(const char *ident, enum mp_log_level max_level)
+{
+	log_ident = ident;
+	log_max = max_level;
+}
+
+/*
+ * The line is formatted into one buffer and written at once: writes of up
+ * to PIPE_BUF bytes are atomic, so concurrent writers (the master, the
+ * distributor lcore and every worker) never split each other's lines.
+ */
+void
+mp_log(enum mp_log_level level, const char *fmt, ...)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+	char line[1024];
+	struct timeval tv;
+	struct tm tm;
+	va_list ap;
+	size_t len;
+	int n;
+
+	if (level > log_max)
+		return;
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	len = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
+	n = snprintf(line + len, sizeof(line) - len, ".%03ldZ %s[%d]: %s: ",
+		     (long)tv.tv_usec / 1000, log_ident, (int)getpid(), names[level]);
+	len += (size_t)n;
+	va_start(ap, fmt);
+	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	len += (size_t)n;
+	if (len > sizeof(line) - 2)
+		len = sizeof(line) - 2;
+	line[len++] = '\n';
+	if (write(STDERR_FILENO, line, len) < 0)
+		return;
+}

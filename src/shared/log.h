@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef MP_LOG_H
+#define MP_LOG_H
+
+/*
+ * One log line per call, written with a single write(2) so that lines of
+ * the master and of its workers, which share a stderr, never interleave
+ * mid-line.  Format: "2026-11-24T23:59:59.123Z mpmaster[1234]: error: ...".
+ */
+
+enum mp_log_level {
+	MP_LOG_ERR = 0,
+	MP_LOG_WARN,
+	MP_LOG_INFO,
+	MP_LOG_DEBUG,
+};
+
+/* Set the program name shown in each line and the most verbose level kept. */
+void mp_log_init(const char *ident, enum mp_log_level max_level);
+
+void mp_log(enum mp_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define mp_err(...) mp_log(MP_LOG_ERR, __VA_ARGS__)
+#define mp_warn(...) mp_log(MP_LOG_WARN, __VA_ARGS__)
+#define mp_info(...) mp_log(MP_LOG_INFO, __VA_ARGS__)
+#define mp_debug(...) mp_log(MP_LOG_DEBUG, __VA_ARGS__)
+
+#endif /* MP_LOG_H */

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker loop: dequeue a burst from our ring, let the handler pick each
+ * packet's output port, transmit runs of packets bound for the same port
+ * straight from the burst array on our own TX queue, free what a port
+ * refuses.  Counters live in our own cache line of shared memory and are
+ * written once per burst; the heartbeat once per iteration.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_memzone.h>
+#include <rte_mempool.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
+
+#include "log.h"
+#include "runtime.h"
+
+#define MP_WORKER_BURST_MAX 512u
+#define MP_IDLE_SPINS 256		/* empty polls before adaptive sleeps */
+#define MP_IDLE_SLEEP_MIN_NS 10000
+#define MP_IDLE_SLEEP_MAX_NS 1000000
+
+static volatile sig_atomic_t stop_requested;
+
+void
+mp_worker_request_stop(void)
+{
+	stop_requested = 1;
+}
+
+int
+mp_worker_attach(unsigned int id, struct mp_worker_ctx *ctx)
+{
+	const struct rte_memzone *mz;
+	char name[MP_RING_NAME_LEN];
+	uint32_t expected = MP_W_STARTING;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->id = id;
+	mz = rte_memzone_lookup(MP_SHM_MZ_NAME);
+	if (mz == NULL) {
+		mp_err("worker %u: memzone \"%s\" not found: is mpmaster running?",
+		       id, MP_SHM_MZ_NAME);
+		return -ENOENT;
+	}
+	ctx->shm = mz->addr;
+	if (ctx->shm->magic != MP_SHM_MAGIC ||
+	    ctx->shm->version != MP_SHM_LAYOUT_VERSION) {
+		mp_err("worker %u: shared memory layout version %u, this worker "
+		       "needs %u: worker and master are from different builds",
+		       id, ctx->shm->version, MP_SHM_LAYOUT_VERSION);
+		return -EPROTO;
+	}
+	if (getppid() != ctx->shm->master_pid) {
+		mp_err("worker %u: the master (pid %d) that owns this memory is "
+		       "not our parent: exiting", id, ctx->shm->master_pid);
+		return -ESRCH;
+	}
+	if (id >= ctx->shm->nb_tx_queues) {
+		mp_err("worker %u: the ports have only %u TX queues", id,
+		       ctx->shm->nb_tx_queues);
+		return -EINVAL;
+	}
+	snprintf(name, sizeof(name), MP_RING_NAME_FMT, id);
+	ctx->ring = rte_ring_lookup(name);
+	if (ctx->ring == NULL) {
+		mp_err("worker %u: ring \"%s\" not found", id, name);
+		return -ENOENT;
+	}
+	ctx->pool = rte_mempool_lookup(MP_POOL_NAME);
+	if (ctx->pool == NULL) {
+		mp_err("worker %u: mempool \"%s\" not found", id, MP_POOL_NAME);
+		return -ENOENT;
+	}
+	ctx->slot = &ctx->shm->workers[id];
+	ctx->txq = (uint16_t)id;
+	ctx->slot->stats.heartbeat_tsc = rte_rdtsc();
+	if (!__atomic_compare_exchange_n(&ctx->slot->state, &expected,
+					 MP_W_RUNNING, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		mp_err("worker %u: the master has this worker in state %s, "
+		       "not starting: exiting", id, mp_worker_state_name(expected));
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static void __attribute__((noinline))
+inject_fault(const struct mp_worker_ctx *ctx)
+{
+	volatile int *volatile nowhere = NULL;
+
+	mp_warn("worker %u: injecting fault after %" PRIu64 " packets as asked",
+		ctx->id, ctx->fault_after);
+	switch (ctx->fault) {
+	case MP_FAULT_SEGV:
+		*nowhere = 1;
+		break;
+	case MP_FAULT_ABORT:
+		abort();
+	case MP_FAULT_HANG:
+		for (;;)
+			rte_pause();
+	case MP_FAULT_NONE:
+		break;
+	}
+}
+
+/*
+ * Transmit pkts[0..n) whose mbuf->port the handler set.  Consecutive
+ * packets for the same port go out in one rte_eth_tx_burst() straight from
+ * the array, which with a distributor that enqueues per input port means
+ * one call per port per burst.  Returns the number of packets dropped.
+ */
+static inline unsigned int
+transmit(const struct mp_worker_ctx *ctx, struct rte_mbuf **pkts, unsigned int n)
+{
+	unsigned int i = 0, j, sent, dropped = 0;
+	uint16_t port;
+
+	while (i < n) {
+		port = pkts[i]->port;
+		for (j = i + 1; j < n && pkts[j]->port == port; j++)
+			;
+		if (unlikely(port == MP_PORT_NONE))
+			sent = 0;
+		else
+			sent = rte_eth_tx_burst(port, ctx->txq, pkts + i,
+						(uint16_t)(j - i));
+		if (unlikely(sent < j - i)) {
+			rte_pktmbuf_free_bulk(pkts + i + sent, j - i - sent);
+			dropped += j - i - sent;
+		}
+		i = j;
+	}
+	return dropped;
+}
+
+/* Adaptive polling: spin a little, then sleep, longer the longer it is idle. */
+static inline void
+idle(unsigned int *empty, long *sleep_ns)
+{
+	struct timespec ts;
+
+	if (++*empty < MP_IDLE_SPINS) {
+		rte_pause();
+		return;
+	}
+	ts.tv_sec = 0;
+	ts.tv_nsec = *sleep_ns;
+	nanosleep(&ts, NULL);
+	if (*sleep_ns < MP_IDLE_SLEEP_MAX_NS)
+		*sleep_ns *= 2;
+}
+
+int
+mp_worker_run(struct mp_worker_ctx *ctx, const struct mp_handler *h)
+{
+	struct rte_mbuf *pkts[MP_WORKER_BURST_MAX];
+	struct mp_worker_stats *st = &ctx->slot->stats;
+	unsigned int burst = RTE_MIN(ctx->shm->burst, MP_WORKER_BURST_MAX);
+	/* Counters are per worker id and survive restarts of its process. */
+	uint64_t rx = st->rx, tx = st->tx, drops = st->drops, drain_budget = 0;
+	uint64_t seen = 0;
+	bool adaptive = ctx->slot->poll == MP_POLL_ADAPTIVE;
+	long sleep_ns = MP_IDLE_SLEEP_MIN_NS;
+	unsigned int n, lost, empty = 0;
+	bool stopping = false;
+
+	for (;;) {
+		__atomic_store_n(&st->heartbeat_tsc, rte_rdtsc(), __ATOMIC_RELAXED);
+		if (unlikely(stop_requested && !stopping)) {
+			uint32_t running = MP_W_RUNNING;
+
+			/* Stop being fed, then empty what is queued, boundedly. */
+			stopping = true;
+			__atomic_compare_exchange_n(&ctx->slot->state, &running,
+						    MP_W_DRAINING, false,
+						    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+			drain_budget = 2ULL * rte_ring_get_capacity(ctx->ring);
+		}
+		n = rte_ring_dequeue_burst(ctx->ring, (void **)pkts, burst, NULL);
+		if (n == 0) {
+			if (stopping)
+				break;
+			if (adaptive)
+				idle(&empty, &sleep_ns);
+			continue;
+		}
+		empty = 0;
+		sleep_ns = MP_IDLE_SLEEP_MIN_NS;
+		rx += n;
+		seen += n;
+		if (unlikely(ctx->fault != MP_FAULT_NONE && seen >= ctx->fault_after))
+			inject_fault(ctx);
+		h->process(pkts, (uint16_t)n, ctx);
+		lost = transmit(ctx, pkts, n);
+		drops += lost;
+		tx += n - lost;
+		__atomic_store_n(&st->rx, rx, __ATOMIC_RELAXED);
+		__atomic_store_n(&st->tx, tx, __ATOMIC_RELAXED);
+		__atomic_store_n(&st->drops, drops, __ATOMIC_RELAXED);
+		if (unlikely(stopping)) {
+			if (drain_budget <= n)
+				break;
+			drain_budget -= n;
+		}
+	}
+	mp_info("worker %u stopping: rx %" PRIu64 " tx %" PRIu64 " drops %" PRIu64,
+		ctx->id, rx, tx, drops);
+	return 0;
+}

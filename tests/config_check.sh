@@ -1,0 +1,64 @@
+#!/bin/bash
+# `mpmaster -t` validates a config without touching DPDK: exit 0 for a good
+# file, exit 1 with one FILE:LINE:COL line for a bad one.  Usage errors
+# exit 1 too; -h and -V exit 0.
+. "$(dirname "$0")/lib.sh"
+
+expect_invalid() {	# NAME LINE:COL PHRASE, config on stdin
+	local f="$T/$1.yaml" rc=0
+	cat >"$f"
+	"$MPMASTER" -t -c "$f" >"$T/out" 2>&1 || rc=$?
+	[ "$rc" = 1 ] || fail "$1: exit $rc, want 1: $(cat "$T/out")"
+	[ "$(wc -l <"$T/out")" = 1 ] || fail "$1: not one line: $(cat "$T/out")"
+	grep -q "^$f:$2: .*$3" "$T/out" || fail "$1: want '$f:$2: ...$3', got: $(cat "$T/out")"
+	log "$1: $(cat "$T/out")"
+}
+
+write_config "$T/good.yaml" 2
+"$MPMASTER" -t -c "$T/good.yaml" >"$T/out" 2>&1 || fail "valid config refused: $(cat "$T/out")"
+"$MPMASTER" -t -c "$top_srcdir/etc/mp.yaml" >"$T/out" 2>&1 || fail "etc/mp.yaml refused: $(cat "$T/out")"
+
+expect_invalid unknown-key 3:3 'unknown key' <<'YAML'
+eal:
+  file_prefix: x
+  file_prefx: y
+workers:
+  instances: [{id: 0, lcore: 2, cpu: 0}]
+YAML
+
+expect_invalid lcore-clash 4:30 'lcore 1' <<'YAML'
+distributor: {lcore: 1, cpu: 0}
+workers:
+  instances:
+    - {id: 0, lcore: 2, cpu: 0}
+    - {id: 1, lcore: 1, cpu: 0}
+YAML
+
+expect_invalid ring-size 2:14 'power of two' <<'YAML'
+workers:
+  ring_size: 1000
+  instances: [{id: 0, lcore: 2, cpu: 0}]
+YAML
+
+expect_invalid missing-cpu 3:32 'CPU 999' <<'YAML'
+workers:
+  instances:
+    - {id: 0, lcore: 2, cpu: 999}
+YAML
+
+expect_invalid syntax 2:' ' <<'YAML'
+workers:
+  instances: [{id: 0, lcore: 2, cpu: 0}
+YAML
+
+rc=0
+"$MPMASTER" -t -c "$T/absent.yaml" >"$T/out" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "missing file: exit $rc"
+grep -q "^$T/absent.yaml: " "$T/out" || fail "missing file: $(cat "$T/out")"
+
+rc=0
+"$MPMASTER" -x >"$T/out" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "bad option: exit $rc"
+"$MPMASTER" -h | grep -q '^Usage: mpmaster' || fail "-h"
+"$MPMASTER" -V | grep -q '^mpmaster [0-9]' || fail "-V"
+log "PASS"

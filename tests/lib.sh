@@ -1,0 +1,144 @@
+# Shared helpers of the integration tests: sourced, not run.
+#
+# Every test gets its own DPDK file prefix, pid file and temporary
+# directory, starts the real mpmaster with virtual ports only (--no-pci,
+# net_null), and cleans up its processes (by pid), runtime directory and
+# hugepage files on every exit path.
+
+set -eu
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+MPMASTER=$top_builddir/mpmaster
+NCPU=$(nproc)
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/mptest.XXXXXX")
+PREFIX=mpt$$
+MASTER_PID=
+STARTED_PIDS=
+
+log() { printf '%s: %s\n' "$(basename "$0")" "$*"; }
+
+# Print the master's log and fail the test.
+fail() {
+	log "FAIL: $*"
+	if [ -f "$T/master.log" ]; then
+		echo "--- master log (last 60 lines) ---"
+		tail -n 60 "$T/master.log"
+	fi
+	exit 1
+}
+
+# Automake's exit code for a test that cannot run here.  In CI nothing may
+# skip: a missing prerequisite is a hard error (99) there.
+skip() {
+	log "SKIP: $*"
+	if [ "${CI:-}" = true ]; then exit 99; fi
+	exit 77
+}
+
+cleanup() {
+	local pid
+	for pid in $MASTER_PID $STARTED_PIDS; do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	# Workers of a killed master exit on their own (parent-death signal).
+	for pid in $(worker_pids_all); do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	rm -rf "/var/run/dpdk/$PREFIX"
+	rm -f /dev/hugepages/"${PREFIX}"map_* 2>/dev/null || true
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+need_dpdk_env() {
+	[ "$(id -u)" = 0 ] || skip "needs root for hugepages"
+	local free
+	free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+	[ "${free:-0}" -ge 64 ] || skip "needs at least 64 free hugepages (have ${free:-0})"
+	command -v dpdk-telemetry.py >/dev/null || skip "needs dpdk-telemetry.py"
+}
+
+# write_config FILE NWORKERS [EXTRA_WORKER_YAML]
+# A config with net_null ports and NWORKERS adaptive workers spread over
+# the CPUs; lcore ids are unique (0 main, 1 distributor, 2.. workers).
+write_config() {
+	local file=$1 n=$2 i
+	cat >"$file" <<YAML
+eal:
+  file_prefix: $PREFIX
+  main_lcore: 0
+  main_cpu: 0
+  memory_mb: 128
+  args: [--no-pci, --vdev=net_null0, --vdev=net_null1]
+pid_file: $T/mpmaster.pid
+ports: [0, 1]
+mempool:
+  mbufs: 8191
+  cache: 128
+distributor:
+  lcore: 1
+  cpu: 0
+workers:
+  ring_size: 1024
+  poll: adaptive
+  restart:
+    backoff_ms: [10, 1000]
+  stop_timeout_ms: 2000
+${3:-}
+  instances:
+YAML
+	for i in $(seq 0 $((n - 1))); do
+		echo "    - {id: $i, lcore: $((i + 2)), cpu: $(((i + 1) % NCPU))}" >>"$file"
+	done
+	echo "stats: {interval_s: 1}" >>"$file"
+}
+
+start_master() {
+	"$MPMASTER" -c "$1" >>"$T/master.log" 2>&1 &
+	MASTER_PID=$!
+}
+
+# wait_until TIMEOUT_S COMMAND...: poll every 0.1 s.
+wait_until() {
+	local deadline=$(($(date +%s) + $1))
+	shift
+	while ! "$@"; do
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# tel COMMAND: the JSON reply of the master's telemetry, via the stock client.
+tel() {
+	echo "$1" | dpdk-telemetry.py -f "$PREFIX" 2>/dev/null | tail -n 1
+}
+
+# jget COMMAND PYEXPR: evaluate PYEXPR over the reply (bound to r).
+jget() {
+	tel "$1" | python3 -c '
+import json, sys
+try:
+    d = json.loads(sys.stdin.read())
+except ValueError:
+    sys.exit(1)
+r = d[sys.argv[1]]
+print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+worker_field() { jget /mp/workers "r[\"$1\"][\"$2\"]"; }
+
+all_running() {
+	local n=$1 i
+	for i in $(seq 0 $((n - 1))); do
+		[ "$(worker_field "$i" state 2>/dev/null)" = running ] || return 1
+	done
+}
+
+# Pids of every mpworker process of this test's prefix.
+worker_pids_all() {
+	pgrep -f -- "mpworker .*--file-prefix=$PREFIX( |$)" 2>/dev/null || true
+}
+
+master_alive() { kill -0 "$MASTER_PID" 2>/dev/null; }
