@@ -18,7 +18,7 @@ write_config "$T/good.yaml" 2
 "$MPMASTER" -t -c "$T/good.yaml" >"$T/out" 2>&1 || fail "valid config refused: $(cat "$T/out")"
 "$MPMASTER" -t -c "$top_srcdir/etc/mp.yaml" >"$T/out" 2>&1 || fail "etc/mp.yaml refused: $(cat "$T/out")"
 
-expect_invalid unknown-key 3:3 'unknown key' <<'YAML'
+expect_invalid unknown-key 3:3 'unknown key "file_prefx" in eal' <<'YAML'
 eal:
   file_prefix: x
   file_prefx: y
@@ -26,7 +26,7 @@ workers:
   instances: [{id: 0, lcore: 2, cpu: 0}]
 YAML
 
-expect_invalid lcore-clash 4:30 'lcore 1' <<'YAML'
+expect_invalid lcore-clash 5:22 'lcore 1 of worker 1 is already used by the distributor' <<'YAML'
 distributor: {lcore: 1, cpu: 0}
 workers:
   instances:
@@ -40,13 +40,13 @@ workers:
   instances: [{id: 0, lcore: 2, cpu: 0}]
 YAML
 
-expect_invalid missing-cpu 3:32 'CPU 999' <<'YAML'
+expect_invalid missing-cpu 3:30 'CPU 999 does not exist' <<'YAML'
 workers:
   instances:
     - {id: 0, lcore: 2, cpu: 999}
 YAML
 
-expect_invalid syntax 2:' ' <<'YAML'
+expect_invalid syntax 3:1 'did not find expected' <<'YAML'
 workers:
   instances: [{id: 0, lcore: 2, cpu: 0}
 YAML

@@ -227,7 +227,6 @@ spawn_worker(struct sup_worker *w)
 	w->running_ms = 0;
 	w->stop_requested = false;
 	w->kill_reason = NULL;
-	w->prev_rx = 0;
 	pthread_mutex_lock(&slot_lock);
 	w->slot->pid = proc->pid;
 	pthread_mutex_unlock(&slot_lock);

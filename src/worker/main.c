@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_lcore.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -111,6 +115,7 @@ main(int argc, char **argv)
 	struct mp_worker_ctx ctx;
 	enum mp_fault fault = MP_FAULT_NONE;
 	uint64_t fault_after = 1000;
+	struct timespec t0, t1;
 	struct sigaction sa;
 	unsigned int id = 0;
 	int ret;
@@ -123,6 +128,7 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
 		mp_err("rte_eal_init() failed: %s (is mpmaster running with this file prefix?)",
@@ -141,6 +147,10 @@ main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 2;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	mp_info("worker %u attached: pid %d, lcore %u, EAL init and attach took %ld ms",
+		id, (int)getpid(), rte_lcore_id(),
+		(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 	ctx.fault = fault;
 	ctx.fault_after = fault_after;
 	mp_worker_run(&ctx, &mp_l2fwd_handler);
