@@ -8,7 +8,8 @@
  *
  * Ranges: file_prefix 1..32 characters of [A-Za-z0-9_-]; lcore ids
  * 0..127 (RTE_MAX_LCORE); memory_mb 16..65536; ports 0..31, 1..32 of
- * them; mempool.mbufs 1024..4194304, cache 0..512 and cache * 1.5 <= mbufs;
+ * them; mempool.mbufs 1024..4194304, cache 0..512 (so DPDK's cache * 1.5
+ * <= mbufs always holds);
  * burst 1..512; ring_size a power of two 64..1048576; backoff 0..3600000 ms
  * with first <= cap; max_restarts 0..1000000; window_s 1..86400;
  * stop_timeout_ms 0..600000; heartbeat_timeout_ms 0 or 50..600000;
@@ -609,7 +610,7 @@ find_value(struct parse *p, const yaml_node_t *map, const char *key)
 
 /*
  * Cross-key rules: dense worker ids, one use per lcore id across every
- * process, CPUs that exist, a mempool cache DPDK accepts.
+ * process, CPUs that exist.
  */
 static int
 check_config(struct parse *p, const yaml_node_t *root)
@@ -618,7 +619,6 @@ check_config(struct parse *p, const yaml_node_t *root)
 	struct mp_config *cfg = p->cfg;
 	const yaml_node_t *eal = find_value(p, root, "eal");
 	const yaml_node_t *dist = find_value(p, root, "distributor");
-	const yaml_node_t *mp = find_value(p, root, "mempool");
 	const yaml_node_t *workers = find_value(p, root, "workers");
 	unsigned char present[MAX_CPUS];
 	char present_text[256], owner[128][40];
@@ -637,12 +637,6 @@ check_config(struct parse *p, const yaml_node_t *root)
 		if (!(seen_ids & (1u << i)))
 			return fail_at(p, ip->seq, "worker ids must be dense from 0: "
 				       "id %u is missing", i);
-
-	if ((unsigned long)cfg->mempool.cache * 3 / 2 > cfg->mempool.mbufs)
-		return fail_at(p, find_value(p, mp, "cache") ?: root,
-			       "mempool.cache %u is too large for %u mbufs "
-			       "(DPDK needs cache * 1.5 <= mbufs)",
-			       cfg->mempool.cache, cfg->mempool.mbufs);
 
 	/* lcore ids: each used once across master, distributor and workers. */
 	memset(owner, 0, sizeof(owner));

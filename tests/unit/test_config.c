@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the config parser and checker (src/shared/config.c): every
+ * key is read, defaults fill the rest, and every class of error is reported
+ * as one FILE:LINE:COL line pointing at the offending node.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static char path[64];
+static char err[MP_ERR_LEN];
+static struct mp_config cfg;
+
+/* Write yaml to a fresh temporary file; its name is in path. */
+static void
+write_yaml(const char *yaml)
+{
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/mpcfgXXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+	close(fd);
+}
+
+static int
+load(const char *yaml)
+{
+	int rc;
+
+	write_yaml(yaml);
+	err[0] = '\0';
+	rc = mp_config_load(path, &cfg, err, sizeof(err));
+	unlink(path);
+	return rc;
+}
+
+/* Assert a load failed with -EINVAL at LINE:COL with phrase in the message. */
+static void
+assert_error(const char *yaml, int line, int col, const char *phrase)
+{
+	char prefix[128];
+
+	ck_assert_int_eq(load(yaml), -EINVAL);
+	snprintf(prefix, sizeof(prefix), "%s:%d:%d: ", path, line, col);
+	ck_assert_msg(strncmp(err, prefix, strlen(prefix)) == 0,
+		      "want prefix '%s', got '%s'", prefix, err);
+	ck_assert_msg(strstr(err, phrase) != NULL, "want '%s' in '%s'", phrase, err);
+	ck_assert_msg(strchr(err, '\n') == NULL, "error is not one line: '%s'", err);
+}
+
+#define ONE_WORKER "workers:\n  instances: [{id: 0, lcore: 2, cpu: 0}]\n"
+
+START_TEST(test_minimal_config_gets_every_default)
+{
+	ck_assert_int_eq(load(ONE_WORKER), 0);
+	ck_assert_str_eq(cfg.eal.file_prefix, "mp");
+	ck_assert_uint_eq(cfg.eal.main_lcore, 0);
+	ck_assert_uint_eq(cfg.eal.main_cpu, 0);
+	ck_assert_uint_eq(cfg.eal.memory_mb, 256);
+	ck_assert_uint_eq(cfg.eal.args.n, 3);
+	ck_assert_str_eq(cfg.eal.args.v[0], "--no-pci");
+	ck_assert_str_eq(cfg.eal.args.v[1], "--vdev=net_null0");
+	ck_assert_ptr_null(cfg.eal.args.v[3]);
+	ck_assert_str_eq(cfg.pid_file, "/run/mpmaster-mp.pid");
+	ck_assert_uint_eq(cfg.nb_ports, 2);
+	ck_assert_uint_eq(cfg.ports[1], 1);
+	ck_assert_uint_eq(cfg.mempool.mbufs, 16383);
+	ck_assert_uint_eq(cfg.mempool.cache, 256);
+	ck_assert_uint_eq(cfg.distributor.lcore, 1);
+	ck_assert_uint_eq(cfg.distributor.cpu, 0);
+	ck_assert_int_eq(cfg.distributor.mode, MP_DIST_ROUND_ROBIN);
+	ck_assert_uint_eq(cfg.distributor.burst, 32);
+	ck_assert_ptr_null(cfg.workers.program);
+	ck_assert_uint_eq(cfg.workers.args.n, 0);
+	ck_assert_uint_eq(cfg.workers.ring_size, 2048);
+	ck_assert_int_eq(cfg.workers.poll, MP_POLL_BUSY);
+	ck_assert_int_eq(cfg.workers.restart.policy, MP_RESTART_ALWAYS);
+	ck_assert_uint_eq(cfg.workers.restart.backoff_first_ms, 100);
+	ck_assert_uint_eq(cfg.workers.restart.backoff_max_ms, 5000);
+	ck_assert_uint_eq(cfg.workers.restart.max_restarts, 10);
+	ck_assert_uint_eq(cfg.workers.restart.window_s, 60);
+	ck_assert_uint_eq(cfg.workers.stop_timeout_ms, 2000);
+	ck_assert_uint_eq(cfg.workers.heartbeat_timeout_ms, 1000);
+	ck_assert_uint_eq(cfg.stats.interval_s, 1);
+	ck_assert_str_eq(cfg.path, path);
+	mp_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_every_key_is_read)
+{
+	ck_assert_int_eq(load(
+		"eal:\n"
+		"  file_prefix: pfx-1\n"
+		"  main_lcore: 5\n"
+		"  main_cpu: 0\n"
+		"  memory_mb: 512\n"
+		"  args: [--no-pci, --vdev=net_ring0]\n"
+		"pid_file: /tmp/x.pid\n"
+		"ports: [2, 3, 0]\n"
+		"mempool: {mbufs: 4095, cache: 64}\n"
+		"distributor: {lcore: 6, cpu: 0, mode: flow-hash, burst: 64}\n"
+		"workers:\n"
+		"  program: /opt/w\n"
+		"  args: [--fault=segv]\n"
+		"  ring_size: 512\n"
+		"  poll: adaptive\n"
+		"  restart:\n"
+		"    policy: on-failure\n"
+		"    backoff_ms: [10, 200]\n"
+		"    max_restarts: 3\n"
+		"    window_s: 5\n"
+		"  stop_timeout_ms: 100\n"
+		"  heartbeat_timeout_ms: 0\n"
+		"  instances:\n"
+		"    - {id: 1, lcore: 8, cpu: 0}\n"
+		"    - {id: 0, lcore: 7, cpu: 0}\n"
+		"stats: {interval_s: 0}\n"), 0);
+	ck_assert_str_eq(cfg.eal.file_prefix, "pfx-1");
+	ck_assert_uint_eq(cfg.eal.main_lcore, 5);
+	ck_assert_uint_eq(cfg.eal.memory_mb, 512);
+	ck_assert_uint_eq(cfg.eal.args.n, 2);
+	ck_assert_str_eq(cfg.eal.args.v[1], "--vdev=net_ring0");
+	ck_assert_str_eq(cfg.pid_file, "/tmp/x.pid");
+	ck_assert_uint_eq(cfg.nb_ports, 3);
+	ck_assert_uint_eq(cfg.ports[0], 2);
+	ck_assert_uint_eq(cfg.ports[2], 0);
+	ck_assert_uint_eq(cfg.mempool.mbufs, 4095);
+	ck_assert_uint_eq(cfg.mempool.cache, 64);
+	ck_assert_uint_eq(cfg.distributor.lcore, 6);
+	ck_assert_int_eq(cfg.distributor.mode, MP_DIST_FLOW_HASH);
+	ck_assert_uint_eq(cfg.distributor.burst, 64);
+	ck_assert_str_eq(cfg.workers.program, "/opt/w");
+	ck_assert_str_eq(cfg.workers.args.v[0], "--fault=segv");
+	ck_assert_uint_eq(cfg.workers.ring_size, 512);
+	ck_assert_int_eq(cfg.workers.poll, MP_POLL_ADAPTIVE);
+	ck_assert_int_eq(cfg.workers.restart.policy, MP_RESTART_ON_FAILURE);
+	ck_assert_uint_eq(cfg.workers.restart.backoff_first_ms, 10);
+	ck_assert_uint_eq(cfg.workers.restart.backoff_max_ms, 200);
+	ck_assert_uint_eq(cfg.workers.restart.max_restarts, 3);
+	ck_assert_uint_eq(cfg.workers.restart.window_s, 5);
+	ck_assert_uint_eq(cfg.workers.stop_timeout_ms, 100);
+	ck_assert_uint_eq(cfg.workers.heartbeat_timeout_ms, 0);
+	ck_assert_uint_eq(cfg.stats.interval_s, 0);
+	mp_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_instances_are_sorted_by_id)
+{
+	ck_assert_int_eq(load("workers:\n  instances:\n"
+			      "    - {id: 2, lcore: 4, cpu: 0}\n"
+			      "    - {id: 0, lcore: 2, cpu: 0}\n"
+			      "    - {id: 1, lcore: 3, cpu: 0}\n"), 0);
+	ck_assert_uint_eq(cfg.workers.nb_instances, 3);
+	ck_assert_uint_eq(cfg.workers.instances[0].lcore, 2);
+	ck_assert_uint_eq(cfg.workers.instances[1].lcore, 3);
+	ck_assert_uint_eq(cfg.workers.instances[2].lcore, 4);
+	mp_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_pid_file_follows_the_prefix)
+{
+	ck_assert_int_eq(load("eal: {file_prefix: blue}\n" ONE_WORKER), 0);
+	ck_assert_str_eq(cfg.pid_file, "/run/mpmaster-blue.pid");
+	mp_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_unknown_key_is_rejected_at_the_key)
+{
+	assert_error("eal:\n  file_prefix: x\n  file_prefx: y\n" ONE_WORKER,
+		     3, 3, "unknown key \"file_prefx\" in eal");
+}
+END_TEST
+
+START_TEST(test_unknown_top_level_key_is_rejected)
+{
+	assert_error(ONE_WORKER "statz: {}\n", 3, 1, "unknown key \"statz\"");
+}
+END_TEST
+
+START_TEST(test_duplicate_key_is_rejected)
+{
+	assert_error("stats: {interval_s: 1}\nstats: {interval_s: 2}\n" ONE_WORKER,
+		     2, 1, "duplicate key \"stats\"");
+}
+END_TEST
+
+START_TEST(test_yaml_syntax_error_reports_its_position)
+{
+	assert_error("workers:\n  instances: [{id: 0, lcore: 2, cpu: 0}\n",
+		     3, 1, "did not find expected");
+}
+END_TEST
+
+START_TEST(test_empty_file_is_rejected)
+{
+	assert_error("", 1, 1, "empty config");
+}
+END_TEST
+
+START_TEST(test_missing_instances_is_rejected)
+{
+	assert_error("workers:\n  ring_size: 64\n", 2, 3, "workers.instances is required");
+}
+END_TEST
+
+START_TEST(test_wrong_type_is_rejected_at_the_value)
+{
+	assert_error("mempool: {mbufs: lots}\n" ONE_WORKER, 1, 18,
+		     "mempool.mbufs must be a non-negative integer");
+}
+END_TEST
+
+START_TEST(test_negative_number_is_rejected)
+{
+	assert_error("stats:\n  interval_s: -1\n" ONE_WORKER, 2, 15, "stats.interval_s");
+}
+END_TEST
+
+START_TEST(test_mapping_expected_is_rejected)
+{
+	assert_error("eal: [1, 2]\n" ONE_WORKER, 1, 6, "eal must be a mapping");
+}
+END_TEST
+
+START_TEST(test_out_of_range_is_rejected)
+{
+	assert_error("distributor: {burst: 1000}\n" ONE_WORKER, 1, 22,
+		     "distributor.burst must be between 1 and 512, not 1000");
+}
+END_TEST
+
+START_TEST(test_unknown_enum_value_lists_the_choices)
+{
+	assert_error("distributor: {mode: random}\n" ONE_WORKER, 1, 21,
+		     "distributor.mode must be round-robin or flow-hash");
+}
+END_TEST
+
+START_TEST(test_ring_size_not_power_of_two_is_rejected)
+{
+	assert_error("workers:\n  ring_size: 1000\n  instances: [{id: 0, lcore: 2, cpu: 0}]\n",
+		     2, 14, "not a power of two");
+}
+END_TEST
+
+START_TEST(test_backoff_cap_below_first_is_rejected)
+{
+	assert_error("workers:\n  restart: {backoff_ms: [500, 100]}\n"
+		     "  instances: [{id: 0, lcore: 2, cpu: 0}]\n",
+		     2, 31, "below the first delay");
+}
+END_TEST
+
+START_TEST(test_duplicate_worker_id_is_rejected)
+{
+	assert_error("workers:\n  instances:\n"
+		     "    - {id: 0, lcore: 2, cpu: 0}\n"
+		     "    - {id: 0, lcore: 3, cpu: 0}\n",
+		     4, 12, "worker id 0 is used twice");
+}
+END_TEST
+
+START_TEST(test_worker_ids_must_be_dense)
+{
+	assert_error("workers:\n  instances:\n"
+		     "    - {id: 0, lcore: 2, cpu: 0}\n"
+		     "    - {id: 2, lcore: 3, cpu: 0}\n",
+		     3, 5, "id 1 is missing");
+}
+END_TEST
+
+START_TEST(test_instance_needs_every_field)
+{
+	assert_error("workers:\n  instances:\n    - {id: 0, cpu: 0}\n",
+		     3, 7, "missing lcore");
+}
+END_TEST
+
+START_TEST(test_worker_lcore_clash_with_distributor_is_rejected)
+{
+	assert_error("distributor: {lcore: 1, cpu: 0}\nworkers:\n  instances:\n"
+		     "    - {id: 0, lcore: 2, cpu: 0}\n"
+		     "    - {id: 1, lcore: 1, cpu: 0}\n",
+		     5, 22, "lcore 1 of worker 1 is already used by the distributor");
+}
+END_TEST
+
+START_TEST(test_lcore_clash_between_workers_is_rejected)
+{
+	assert_error("workers:\n  instances:\n"
+		     "    - {id: 0, lcore: 2, cpu: 0}\n"
+		     "    - {id: 1, lcore: 2, cpu: 0}\n",
+		     4, 22, "already used by worker 0");
+}
+END_TEST
+
+START_TEST(test_distributor_on_the_main_lcore_is_rejected)
+{
+	assert_error("distributor: {lcore: 0}\n" ONE_WORKER, 1, 22,
+		     "already used by the main lcore");
+}
+END_TEST
+
+START_TEST(test_missing_cpu_is_rejected)
+{
+	assert_error("workers:\n  instances:\n    - {id: 0, lcore: 2, cpu: 999}\n",
+		     3, 30, "CPU 999 does not exist on this machine");
+}
+END_TEST
+
+START_TEST(test_shared_cpus_are_allowed)
+{
+	ck_assert_int_eq(load("workers:\n  instances:\n"
+			      "    - {id: 0, lcore: 2, cpu: 0}\n"
+			      "    - {id: 1, lcore: 3, cpu: 0}\n"), 0);
+	mp_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_bad_file_prefix_is_rejected)
+{
+	assert_error("eal: {file_prefix: \"a/b\"}\n" ONE_WORKER, 1, 20,
+		     "may contain only");
+}
+END_TEST
+
+START_TEST(test_nonexistent_file_is_reported)
+{
+	ck_assert_int_eq(mp_config_load("/nonexistent/mp.yaml", &cfg, err, sizeof(err)),
+			 -ENOENT);
+	ck_assert_str_eq(err, "/nonexistent/mp.yaml: cannot open: No such file or directory");
+}
+END_TEST
+
+START_TEST(test_shipped_config_is_valid)
+{
+	ck_assert_int_eq(mp_config_load(TOP_SRCDIR "/etc/mp.yaml", &cfg, err,
+					sizeof(err)), 0);
+	ck_assert_uint_eq(cfg.workers.nb_instances, 2);
+	mp_config_free(&cfg);
+}
+END_TEST
+
+static Suite *
+config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *ok = tcase_create("valid");
+	TCase *bad = tcase_create("invalid");
+
+	tcase_add_test(ok, test_minimal_config_gets_every_default);
+	tcase_add_test(ok, test_every_key_is_read);
+	tcase_add_test(ok, test_instances_are_sorted_by_id);
+	tcase_add_test(ok, test_pid_file_follows_the_prefix);
+	tcase_add_test(ok, test_shared_cpus_are_allowed);
+	tcase_add_test(ok, test_shipped_config_is_valid);
+	tcase_add_test(bad, test_unknown_key_is_rejected_at_the_key);
+	tcase_add_test(bad, test_unknown_top_level_key_is_rejected);
+	tcase_add_test(bad, test_duplicate_key_is_rejected);
+	tcase_add_test(bad, test_yaml_syntax_error_reports_its_position);
+	tcase_add_test(bad, test_empty_file_is_rejected);
+	tcase_add_test(bad, test_missing_instances_is_rejected);
+	tcase_add_test(bad, test_wrong_type_is_rejected_at_the_value);
+	tcase_add_test(bad, test_negative_number_is_rejected);
+	tcase_add_test(bad, test_mapping_expected_is_rejected);
+	tcase_add_test(bad, test_out_of_range_is_rejected);
+	tcase_add_test(bad, test_unknown_enum_value_lists_the_choices);
+	tcase_add_test(bad, test_ring_size_not_power_of_two_is_rejected);
+	tcase_add_test(bad, test_backoff_cap_below_first_is_rejected);
+	tcase_add_test(bad, test_duplicate_worker_id_is_rejected);
+	tcase_add_test(bad, test_worker_ids_must_be_dense);
+	tcase_add_test(bad, test_instance_needs_every_field);
+	tcase_add_test(bad, test_worker_lcore_clash_with_distributor_is_rejected);
+	tcase_add_test(bad, test_lcore_clash_between_workers_is_rejected);
+	tcase_add_test(bad, test_distributor_on_the_main_lcore_is_rejected);
+	tcase_add_test(bad, test_missing_cpu_is_rejected);
+	tcase_add_test(bad, test_bad_file_prefix_is_rejected);
+	tcase_add_test(bad, test_nonexistent_file_is_reported);
+	suite_add_tcase(s, ok);
+	suite_add_tcase(s, bad);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(config_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
