@@ -29,8 +29,6 @@
 #include "log.h"
 #include "master.h"
 
-#define MP_BURST_MAX 512	/* the largest distributor.burst the checker allows */
-
 struct dist_ctx {
 	struct mp_shm *shm;
 	struct rte_ring **rings;	/* the master's table: reloads add rings */

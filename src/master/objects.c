@@ -41,14 +41,18 @@ mp_objects_ring_create(const struct mp_config *cfg, struct mp_objects *o,
 }
 
 /*
- * The pool's ring uses relaxed tail sync (RTS) instead of DPDK's default
- * MP/MC ring.  With the default, a process preempted in the middle of a
- * put or get makes every other process spin until the scheduler runs it
- * again, and workers often share CPUs (several lcores on one core): two
- * busy workers on one CPU forwarded 49 kpps each with the default and
- * 24 Mpps each with RTS, which bounds that wait.
+ * The pool is a lock-free stack, not DPDK's default ring.  Workers are
+ * killed (crashes, watchdog, operators) and a process killed inside a ring
+ * enqueue or dequeue leaves the ring's head ahead of its tail for good: every
+ * other process then spins forever in its next mempool call.  We saw the
+ * distributor wedged that way after a few dozen SIGKILLs with both the MP/MC
+ * and the RTS ring.  A lock-free stack never waits for another process; a
+ * process killed mid-operation can only leak the few objects it was moving.
+ * It also keeps workers that share a CPU from spinning on a preempted
+ * peer (two workers on one CPU forwarded 49 kpps each on the MP/MC ring).
+ * The per-lcore caches in front of it absorb most puts and gets.
  */
-#define MP_POOL_OPS "ring_mt_rts"
+#define MP_POOL_OPS "lf_stack"
 
 int
 mp_objects_create(const struct mp_config *cfg, struct mp_objects *o)

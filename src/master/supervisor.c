@@ -25,6 +25,7 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
 
 #include "log.h"
@@ -341,13 +342,39 @@ handle_exit(struct sup_worker *w, bool clean_exit, const char *what)
 	}
 }
 
+/*
+ * Free the packets a dead worker had dequeued but not handed to a port (see
+ * struct mp_worker_inflight), so that a crash loses no mbuf to the pool.
+ * They count as that worker's drops.  Returns how many were freed.
+ */
+static unsigned int
+recover_inflight(struct sup_worker *w)
+{
+	struct mp_worker_inflight *in = &w->slot->inflight;
+	unsigned int n = in->n, done = in->done, k = 0;
+
+	if (n <= MP_BURST_MAX && done < n) {
+		k = n - done;
+		rte_pktmbuf_free_bulk(in->pkts + done, k);
+		w->slot->stats.drops += k;
+	}
+	in->n = 0;
+	in->done = 0;
+	return k;
+}
+
 static void
 on_worker_exit(uv_process_t *proc, int64_t exit_status, int term_signal)
 {
 	struct sup_worker *w = proc->data;
+	unsigned int freed;
 	char what[48];
 
 	describe_exit(what, sizeof(what), exit_status, term_signal);
+	freed = recover_inflight(w);
+	if (freed != 0)
+		mp_info("worker %u (pid %d) died holding %u packets: freed them",
+			w->conf.id, proc->pid, freed);
 	w->proc = NULL;
 	uv_close((uv_handle_t *)proc, free_handle);
 	handle_exit(w, exit_status == 0 && term_signal == 0, what);

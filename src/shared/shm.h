@@ -20,9 +20,11 @@
 
 #include <rte_common.h>
 
+struct rte_mbuf;
+
 #include "config.h"
 
-#define MP_SHM_LAYOUT_VERSION 1
+#define MP_SHM_LAYOUT_VERSION 2
 #define MP_SHM_MAGIC 0x4d504d53u	/* "MPMS" */
 
 #define MP_SHM_MZ_NAME "mp_shm"
@@ -31,6 +33,7 @@
 #define MP_RING_NAME_LEN 32
 
 #define MP_PORT_NONE UINT16_MAX	/* handler verdict: drop the packet */
+#define MP_BURST_MAX 512	/* largest distributor.burst the checker allows */
 
 enum mp_worker_state {
 	MP_W_STOPPED = 0,	/* no process; will not be started */
@@ -51,6 +54,20 @@ struct mp_worker_stats {
 	uint64_t heartbeat_tsc;	/* rte_rdtsc() of the last loop iteration */
 } __rte_cache_aligned;
 
+/*
+ * The burst a worker holds, written only by that worker, read by the master
+ * only after the worker died: pkts[done..n) were dequeued from the ring but
+ * not yet handed to a port, so the master frees them instead of losing
+ * them.  The worker dequeues straight into pkts, so this costs one store of
+ * n and one of done per transmit call.  A worker killed inside a transmit
+ * call leaves that call's packets to the port (never freed twice).
+ */
+struct mp_worker_inflight {
+	uint32_t n;
+	uint32_t done;
+	struct rte_mbuf *pkts[MP_BURST_MAX] __rte_cache_aligned;
+} __rte_cache_aligned;
+
 struct mp_worker_slot {
 	/* Control part, written by the master (state: see above). */
 	uint32_t state;		/* enum mp_worker_state, atomic */
@@ -62,6 +79,7 @@ struct mp_worker_slot {
 	char last_exit[48];	/* "", "exit 1", "signal 9 (SIGKILL)" */
 
 	struct mp_worker_stats stats;
+	struct mp_worker_inflight inflight;
 } __rte_cache_aligned;
 
 /* Written only by the distributor lcore. */

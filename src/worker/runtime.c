@@ -26,7 +26,6 @@
 #include "log.h"
 #include "runtime.h"
 
-#define MP_WORKER_BURST_MAX 512u
 #define MP_IDLE_SPINS 256		/* empty polls before adaptive sleeps */
 #define MP_IDLE_SLEEP_MIN_NS 10000
 #define MP_IDLE_SLEEP_MAX_NS 1000000
@@ -124,8 +123,10 @@ inject_fault(const struct mp_worker_ctx *ctx)
  * one call per port per burst.  Returns the number of packets dropped.
  */
 static inline unsigned int
-transmit(const struct mp_worker_ctx *ctx, struct rte_mbuf **pkts, unsigned int n)
+transmit(const struct mp_worker_ctx *ctx, struct mp_worker_inflight *inflight,
+	 unsigned int n)
 {
+	struct rte_mbuf **pkts = inflight->pkts;
 	unsigned int i = 0, j, sent, dropped = 0;
 	uint16_t port;
 
@@ -138,6 +139,7 @@ transmit(const struct mp_worker_ctx *ctx, struct rte_mbuf **pkts, unsigned int n
 		else
 			sent = rte_eth_tx_burst(port, ctx->txq, pkts + i,
 						(uint16_t)(j - i));
+		__atomic_store_n(&inflight->done, j, __ATOMIC_RELEASE);
 		if (unlikely(sent < j - i)) {
 			rte_pktmbuf_free_bulk(pkts + i + sent, j - i - sent);
 			dropped += j - i - sent;
@@ -167,9 +169,10 @@ idle(unsigned int *empty, long *sleep_ns)
 int
 mp_worker_run(struct mp_worker_ctx *ctx, const struct mp_handler *h)
 {
-	struct rte_mbuf *pkts[MP_WORKER_BURST_MAX];
+	struct mp_worker_inflight *inflight = &ctx->slot->inflight;
+	struct rte_mbuf **pkts = inflight->pkts;
 	struct mp_worker_stats *st = &ctx->slot->stats;
-	unsigned int burst = RTE_MIN(ctx->shm->burst, MP_WORKER_BURST_MAX);
+	unsigned int burst = RTE_MIN(ctx->shm->burst, (unsigned int)MP_BURST_MAX);
 	/* Counters are per worker id and survive restarts of its process. */
 	uint64_t rx = st->rx, tx = st->tx, drops = st->drops, drain_budget = 0;
 	uint64_t seen = 0;
@@ -198,6 +201,8 @@ mp_worker_run(struct mp_worker_ctx *ctx, const struct mp_handler *h)
 				idle(&empty, &sleep_ns);
 			continue;
 		}
+		__atomic_store_n(&inflight->done, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&inflight->n, n, __ATOMIC_RELEASE);
 		empty = 0;
 		sleep_ns = MP_IDLE_SLEEP_MIN_NS;
 		rx += n;
@@ -205,7 +210,8 @@ mp_worker_run(struct mp_worker_ctx *ctx, const struct mp_handler *h)
 		if (unlikely(ctx->fault != MP_FAULT_NONE && seen >= ctx->fault_after))
 			inject_fault(ctx);
 		h->process(pkts, (uint16_t)n, ctx);
-		lost = transmit(ctx, pkts, n);
+		lost = transmit(ctx, inflight, n);
+		__atomic_store_n(&inflight->n, 0, __ATOMIC_RELEASE);
 		drops += lost;
 		tx += n - lost;
 		__atomic_store_n(&st->rx, rx, __ATOMIC_RELAXED);
