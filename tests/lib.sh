@@ -60,7 +60,8 @@ need_dpdk_env() {
 	command -v dpdk-telemetry.py >/dev/null || skip "needs dpdk-telemetry.py"
 }
 
-# write_config FILE NWORKERS [EXTRA_WORKER_YAML]
+# write_config FILE NWORKERS [EXTRA_WORKER_YAML]; $RESTART replaces the
+# workers.restart mapping.
 # A config with net_null ports and NWORKERS adaptive workers spread over
 # the CPUs; lcore ids are unique (0 main, 1 distributor, 2.. workers).
 write_config() {
@@ -83,8 +84,7 @@ distributor:
 workers:
   ring_size: 1024
   poll: adaptive
-  restart:
-    backoff_ms: [10, 1000]
+  restart: ${RESTART:-{backoff_ms: [10, 1000]\}}
   stop_timeout_ms: 2000
 ${3:-}
   instances:
@@ -142,3 +142,25 @@ worker_pids_all() {
 }
 
 master_alive() { kill -0 "$MASTER_PID" 2>/dev/null; }
+
+# Crashes must be real signals, not sanitizer reports turned into exit 1.
+export ASAN_OPTIONS="handle_segv=0:handle_abort=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+
+# Zombie children of the master (exited but not reaped): there must be none.
+zombies() {
+	ps --ppid "$MASTER_PID" -o stat= 2>/dev/null | grep -c '^Z' || true
+}
+
+# Wait until worker ID runs in a process other than OLD_PID.
+replaced() {
+	local pid
+	pid=$(worker_field "$1" pid 2>/dev/null) || return 1
+	[ "$pid" != "$2" ] && [ "$pid" != 0 ] && [ "$(worker_field "$1" state)" = running ]
+}
+
+stop_master() {
+	kill -TERM "$MASTER_PID"
+	wait "$MASTER_PID" || fail "master exited $? after SIGTERM"
+	MASTER_PID=
+	[ -z "$(worker_pids_all)" ] || fail "workers left: $(worker_pids_all)"
+}

@@ -121,8 +121,12 @@ main(int argc, char **argv)
 	int ret;
 
 	mp_log_init("mpworker", MP_LOG_INFO);
-	/* If the master dies we must not spin on a CPU: drain and exit. */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/*
+	 * If the master dies we must not spin on a CPU.  Nothing is left to
+	 * drain towards (the distributor died with it) and a secondary's EAL
+	 * clean-up stalls without its primary, so the kernel kills us.
+	 */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop_signal;
 	sigaction(SIGTERM, &sa, NULL);

@@ -1,0 +1,28 @@
+#!/bin/bash
+# A worker that keeps crashing is restarted with backoff until it exceeds
+# max_restarts within window_s, then left in state fatal: no restart storm.
+. "$(dirname "$0")/lib.sh"
+need_dpdk_env
+
+RESTART="{backoff_ms: [10, 40], max_restarts: 3, window_s: 60}" \
+	write_config "$T/mp.yaml" 1 "  args: [--fault=segv, --fault-after=5000]"
+start_master "$T/mp.yaml"
+is_fatal() { [ "$(worker_field 0 state 2>/dev/null)" = fatal ]; }
+wait_until 30 is_fatal || fail "worker 0 never reached fatal: $(worker_field 0 state)"
+[ "$(worker_field 0 restarts)" = 3 ] || fail "restarts $(worker_field 0 restarts), want 3"
+[ "$(worker_field 0 last_exit)" = "signal 11 (SIGSEGV)" ] ||
+	fail "last_exit '$(worker_field 0 last_exit)'"
+grep -q "worker 0 exited (signal 11 (SIGSEGV)); restarting in 10 ms (restart 1)" "$T/master.log" ||
+	fail "no first restart line"
+grep -q "restarting in 20 ms (restart 2)" "$T/master.log" || fail "backoff did not double"
+
+# It stays fatal: no new process, no new log line.
+sleep 1
+is_fatal || fail "left fatal"
+[ "$(worker_field 0 pid)" = 0 ] || fail "fatal worker has a pid"
+[ -z "$(worker_pids_all)" ] || fail "a worker process exists: $(worker_pids_all)"
+[ "$(grep -c 'state fatal' "$T/master.log")" = 1 ] || fail "fatal logged more than once"
+master_alive || fail "master died"
+[ "$(zombies)" = 0 ] || fail "zombie processes"
+stop_master
+log "PASS"
