@@ -83,7 +83,7 @@ def main():
         time.sleep(0.2)
         tel = Telemetry(prefix)
         running = lambda: all(w["state"] == "running"
-                              for w in tel.get("/mp/workers").values())
+                              for w in (tel.get("/mp/workers") or {"": {"state": ""}}).values())
         wait_for(running, 30)
         time.sleep(1)
         latencies, held, redistributed = [], [], []
