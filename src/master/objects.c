@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "pool.h"
 
 int
 mp_objects_ring_create(const struct mp_config *cfg, struct mp_objects *o,
@@ -40,34 +41,26 @@ mp_objects_ring_create(const struct mp_config *cfg, struct mp_objects *o,
 	return 0;
 }
 
-/*
- * The pool is a lock-free stack, not DPDK's default ring.  Workers are
- * killed (crashes, watchdog, operators) and a process killed inside a ring
- * enqueue or dequeue leaves the ring's head ahead of its tail for good: every
- * other process then spins forever in its next mempool call.  We saw the
- * distributor wedged that way after a few dozen SIGKILLs with both the MP/MC
- * and the RTS ring.  A lock-free stack never waits for another process; a
- * process killed mid-operation can only leak the few objects it was moving.
- * It also keeps workers that share a CPU from spinning on a preempted
- * peer (two workers on one CPU forwarded 49 kpps each on the MP/MC ring).
- * The per-lcore caches in front of it absorb most puts and gets.
- */
-#define MP_POOL_OPS "lf_stack"
 
 int
 mp_objects_create(const struct mp_config *cfg, struct mp_objects *o)
 {
+	struct mp_pool_conf pool_conf;
 	unsigned int i;
 	int rc;
 
 	memset(o, 0, sizeof(*o));
-	o->pool = rte_pktmbuf_pool_create_by_ops(MP_POOL_NAME, cfg->mempool.mbufs,
-						 cfg->mempool.cache, 0,
-						 RTE_MBUF_DEFAULT_BUF_SIZE,
-						 rte_socket_id(), MP_POOL_OPS);
+	/* Crash-safe pool: workers return mbufs on lanes of their own (pool.h). */
+	memset(&pool_conf, 0, sizeof(pool_conf));
+	pool_conf.drainer_lcore = cfg->distributor.lcore;
+	for (i = 0; i < cfg->workers.nb_instances; i++)
+		pool_conf.lane_lcores[pool_conf.nb_lane_lcores++] =
+			cfg->workers.instances[i].lcore;
+	o->pool = mp_pool_create(MP_POOL_NAME, cfg->mempool.mbufs,
+				 cfg->mempool.cache, rte_socket_id(), &pool_conf);
 	if (o->pool == NULL) {
 		rc = -rte_errno;
-		mp_err("rte_pktmbuf_pool_create() failed for %u mbufs: %s "
+		mp_err("mp_pool_create() failed for %u mbufs: %s "
 		       "(raise eal.memory_mb or lower mempool.mbufs)",
 		       cfg->mempool.mbufs, rte_strerror(rte_errno));
 		goto fail;

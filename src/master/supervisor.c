@@ -30,6 +30,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "pool.h"
 #include "restart.h"
 
 #define MP_TICK_MS 10			/* state and heartbeat polling */
@@ -371,6 +372,9 @@ on_worker_exit(uv_process_t *proc, int64_t exit_status, int term_signal)
 	char what[48];
 
 	describe_exit(what, sizeof(what), exit_status, term_signal);
+	/* Before anyone else uses what it shared: its pool lane and its ring. */
+	mp_pool_repair_lane(sup.o->pool, w->conf.lcore);
+	mp_ring_repair_consumer(sup.o->rings[w->conf.id]);
 	freed = recover_inflight(w);
 	if (freed != 0)
 		mp_info("worker %u (pid %d) died holding %u packets: freed them",

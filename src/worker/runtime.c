@@ -24,6 +24,7 @@
 #include <rte_ring.h>
 
 #include "log.h"
+#include "pool.h"
 #include "runtime.h"
 
 #define MP_IDLE_SPINS 256		/* empty polls before adaptive sleeps */
@@ -82,6 +83,12 @@ mp_worker_attach(unsigned int id, struct mp_worker_ctx *ctx)
 		mp_err("worker %u: mempool \"%s\" not found", id, MP_POOL_NAME);
 		return -ENOENT;
 	}
+	if (mp_pool_check(ctx->pool) < 0) {
+		mp_err("worker %u: mempool \"%s\" does not use the %s driver in "
+		       "this process: worker and master are from different builds",
+		       id, MP_POOL_NAME, MP_POOL_OPS_NAME);
+		return -EPROTO;
+	}
 	ctx->slot = &ctx->shm->workers[id];
 	ctx->txq = (uint16_t)id;
 	ctx->slot->stats.heartbeat_tsc = rte_rdtsc();
@@ -95,7 +102,8 @@ mp_worker_attach(unsigned int id, struct mp_worker_ctx *ctx)
 	return 0;
 }
 
-static void __attribute__((noinline))
+/* Not sanitized: under UBSan the NULL write would become a report and exit 1. */
+static void __attribute__((noinline, no_sanitize("undefined", "address")))
 inject_fault(const struct mp_worker_ctx *ctx)
 {
 	volatile int *volatile nowhere = NULL;
