@@ -93,6 +93,14 @@ void mp_dist_stop(const struct mp_config *cfg, struct mp_objects *o);
  */
 int mp_sup_run(struct mp_config *cfg, struct mp_objects *o);
 
+/*
+ * The lock under which the supervisor changes worker slots and replaces the
+ * config on a reload; reader threads (telemetry) hold it while they read
+ * either.
+ */
+void mp_sup_lock(void);
+void mp_sup_unlock(void);
+
 /* Copy a consistent view of worker slot id for a reader thread. */
 void mp_sup_worker_snapshot(const struct mp_objects *o, unsigned int id,
 			    struct mp_worker_slot *out);

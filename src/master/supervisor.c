@@ -31,6 +31,7 @@
 #include "log.h"
 #include "master.h"
 #include "pool.h"
+#include "reload.h"
 #include "restart.h"
 
 #define MP_TICK_MS 10			/* state and heartbeat polling */
@@ -46,6 +47,9 @@ struct sup_worker {
 	uint64_t spawned_ms;
 	uint64_t running_ms;		/* when seen running; 0 = not yet */
 	bool stop_requested;		/* the master asked it to stop */
+	bool removing;			/* reload removed it: stop for good */
+	bool respawn_after_stop;	/* reload changed it: start it again */
+	bool lcore_wait;		/* its lcore is still held by another */
 	const char *kill_reason;	/* why the master killed it */
 	uint64_t prev_rx;		/* for the rate in the stats line */
 };
@@ -65,6 +69,10 @@ struct sup {
 	uv_timer_t stop_timer;
 
 	bool stopping;
+	bool reloading;
+	bool reload_pending;		/* a SIGHUP arrived during a reload */
+	int rolling;			/* worker being restarted by a reload, or -1 */
+	uint64_t roll_queue;		/* workers still to restart */
 	uint64_t stats_ms;
 	uint64_t prev_port_rx;
 	uint64_t prev_port_tx;
@@ -119,6 +127,18 @@ set_reclaim(unsigned int id, bool on)
 		__atomic_fetch_or(&sup.o->shm->reclaim_mask, bit, __ATOMIC_RELEASE);
 	else
 		__atomic_fetch_and(&sup.o->shm->reclaim_mask, ~bit, __ATOMIC_RELEASE);
+}
+
+void
+mp_sup_lock(void)
+{
+	pthread_mutex_lock(&slot_lock);
+}
+
+void
+mp_sup_unlock(void)
+{
+	pthread_mutex_unlock(&slot_lock);
 }
 
 void
@@ -272,14 +292,52 @@ finish(void)
 	mp_info("all workers stopped");
 }
 
+/* The worker whose live process runs on lcore, other than w; NULL if none. */
+static struct sup_worker *
+lcore_holder(const struct sup_worker *w)
+{
+	unsigned int id;
+
+	for (id = 0; id < MP_MAX_WORKERS; id++)
+		if (&sup.w[id] != w && sup.w[id].proc != NULL &&
+		    sup.w[id].conf.lcore == w->conf.lcore)
+			return &sup.w[id];
+	return NULL;
+}
+
+static void stop_worker(struct sup_worker *w);
+
 static void
 on_restart_timer(uv_timer_t *timer)
 {
 	struct sup_worker *w = timer->data;
 	uint64_t bit = UINT64_C(1) << w->conf.id;
+	struct sup_worker *holder;
 
 	if (sup.stopping)
 		return;
+	/*
+	 * Two processes on one lcore id would share its mempool cache and pool
+	 * lane.  After a reload moved lcores around, wait for the holder, and
+	 * if a reload is about to restart it anyway, stop it now.
+	 */
+	holder = lcore_holder(w);
+	if (holder != NULL) {
+		w->lcore_wait = true;
+		if (sup.roll_queue & (UINT64_C(1) << holder->conf.id)) {
+			sup.roll_queue &= ~(UINT64_C(1) << holder->conf.id);
+			holder->respawn_after_stop = true;
+			stop_worker(holder);
+		}
+		return;
+	}
+	w->lcore_wait = false;
+	if (mp_pool_add_lane(sup.o->pool, w->conf.lcore) < 0) {
+		mp_err("cannot create the pool lane of lcore %u for worker %u: "
+		       "retrying", w->conf.lcore, w->conf.id);
+		uv_timer_start(timer, on_restart_timer, 100, 0);
+		return;
+	}
 	/* The distributor must have let go of the ring before a worker reads it. */
 	set_reclaim(w->conf.id, false);
 	if (__atomic_load_n(&sup.o->shm->dist.reclaim_seen, __ATOMIC_ACQUIRE) & bit) {
@@ -287,6 +345,32 @@ on_restart_timer(uv_timer_t *timer)
 		return;
 	}
 	spawn_worker(w);
+}
+
+static void
+start_worker_soon(struct sup_worker *w)
+{
+	uv_timer_start(&w->restart_timer, on_restart_timer, 0, 0);
+}
+
+static void reload_step(void);
+
+/*
+ * A worker the reload removed has stopped: forget it.  Its ring stays
+ * reclaimed by the distributor and the mempool cache of its lcore is
+ * flushed, so nothing it leaves behind is lost.
+ */
+static void
+finish_removal(struct sup_worker *w)
+{
+	pthread_mutex_lock(&slot_lock);
+	w->configured = false;
+	w->removing = false;
+	w->slot->configured = 0;
+	pthread_mutex_unlock(&slot_lock);
+	rte_mempool_cache_flush(rte_mempool_default_cache(sup.o->pool, w->conf.lcore),
+				sup.o->pool);
+	mp_info("worker %u removed", w->conf.id);
 }
 
 /*
@@ -326,6 +410,8 @@ handle_exit(struct sup_worker *w, bool clean_exit, const char *what)
 		uv_timer_start(&w->restart_timer, on_restart_timer, delay, 0);
 		break;
 	case MP_RESTART_ACTION_FATAL:
+		if (sup.rolling == (int)w->conf.id)
+			sup.rolling = -1;
 		mp_err("worker %u exited (%s)%s; more than %u restarts within %u s: "
 		       "state fatal, not restarting until the next reload",
 		       w->conf.id, what, reason,
@@ -333,14 +419,29 @@ handle_exit(struct sup_worker *w, bool clean_exit, const char *what)
 		       sup.cfg->workers.restart.window_s);
 		break;
 	case MP_RESTART_ACTION_STOP:
-		if (sup.stopping || w->stop_requested)
+		if (sup.stopping || w->stop_requested) {
 			mp_info("worker %u stopped (%s)", w->conf.id, what);
-		else
+		} else {
 			mp_warn("worker %u exited (%s)%s; restart policy %s: left stopped",
 				w->conf.id, what, reason,
 				mp_config_policy_name(sup.cfg->workers.restart.policy));
+			if (sup.rolling == (int)w->conf.id)
+				sup.rolling = -1;
+		}
+		if (sup.stopping)
+			break;
+		if (w->removing) {
+			finish_removal(w);
+		} else if (w->respawn_after_stop) {
+			/* A reload changed it: start it with its new settings. */
+			w->respawn_after_stop = false;
+			w->conf = sup.cfg->workers.instances[w->conf.id];
+			memset(&w->restart, 0, sizeof(w->restart));
+			start_worker_soon(w);
+		}
 		break;
 	}
+	reload_step();
 }
 
 /*
@@ -380,10 +481,17 @@ on_worker_exit(uv_process_t *proc, int64_t exit_status, int term_signal)
 		mp_info("worker %u (pid %d) died holding %u packets: freed them",
 			w->conf.id, proc->pid, freed);
 	w->proc = NULL;
+	uv_timer_stop(&w->restart_timer);
 	uv_close((uv_handle_t *)proc, free_handle);
 	handle_exit(w, exit_status == 0 && term_signal == 0, what);
-	if (sup.stopping && !any_worker_alive())
+	if (sup.stopping && !any_worker_alive()) {
 		finish();
+		return;
+	}
+	/* Its lcore is free now: start whoever waited for it. */
+	for (unsigned int id = 0; id < MP_MAX_WORKERS; id++)
+		if (sup.w[id].lcore_wait && !sup.stopping)
+			start_worker_soon(&sup.w[id]);
 }
 
 static void
@@ -427,6 +535,10 @@ on_tick(uv_timer_t *timer)
 			publish_active();
 			mp_info("worker %u running: pid %d, %" PRIu64 " ms after spawn",
 				id, w->proc->pid, now - w->spawned_ms);
+			if (sup.rolling == (int)id) {
+				sup.rolling = -1;
+				reload_step();
+			}
 		} else if (state == MP_W_DRAINING && !w->stop_requested) {
 			publish_active();
 		} else if (state == MP_W_STARTING &&
@@ -548,28 +660,194 @@ begin_stop(int signum)
 		       sup.cfg->workers.stop_timeout_ms, 0);
 }
 
+/*
+ * Stop one worker for a reload: the distributor stops feeding it at once,
+ * it drains its ring and exits on SIGTERM; SIGKILL after stop_timeout_ms.
+ */
 static void
-on_signal(uv_signal_t *handle, int signum)
+on_worker_stop_timeout(uv_timer_t *timer)
 {
-	char err[MP_ERR_LEN];
-	struct mp_config next;
-	int rc;
+	struct sup_worker *w = timer->data;
 
-	if (signum != SIGHUP) {
-		begin_stop(signum);
+	if (w->proc == NULL)
+		return;
+	mp_warn("worker %u (pid %d) did not stop within %u ms: SIGKILL",
+		w->conf.id, w->proc->pid, sup.cfg->workers.stop_timeout_ms);
+	kill_worker(w, SIGKILL, "stop timeout");
+}
+
+static void
+stop_worker(struct sup_worker *w)
+{
+	if (w->proc == NULL)
+		return;
+	w->stop_requested = true;
+	set_state(w, MP_W_DRAINING);
+	kill_worker(w, SIGTERM, NULL);
+	uv_timer_start(&w->restart_timer, on_worker_stop_timeout,
+		       sup.cfg->workers.stop_timeout_ms, 0);
+}
+
+static bool
+removal_pending(void)
+{
+	unsigned int id;
+
+	for (id = 0; id < MP_MAX_WORKERS; id++)
+		if (sup.w[id].removing)
+			return true;
+	return false;
+}
+
+static void begin_reload(void);
+
+/*
+ * Advance a reload: restart the changed workers one at a time, the next
+ * only once the previous one's replacement is running, so that capacity
+ * drops by one worker at most; then publish the new generation.
+ */
+static void
+reload_step(void)
+{
+	struct sup_worker *w;
+	unsigned int id;
+
+	if (!sup.reloading || sup.stopping || sup.rolling >= 0)
+		return;
+	if (sup.roll_queue != 0) {
+		id = (unsigned int)__builtin_ctzll(sup.roll_queue);
+		sup.roll_queue &= ~(UINT64_C(1) << id);
+		w = &sup.w[id];
+		sup.rolling = (int)id;
+		mp_info("reload: restarting worker %u", id);
+		if (w->proc != NULL) {
+			w->respawn_after_stop = true;
+			stop_worker(w);
+		} else {
+			uv_timer_stop(&w->restart_timer);
+			w->conf = sup.cfg->workers.instances[id];
+			memset(&w->restart, 0, sizeof(w->restart));
+			start_worker_soon(w);
+		}
 		return;
 	}
-	/* Reload: only validation so far; applying a new config is issue #4. */
+	if (removal_pending())
+		return;
+	sup.reloading = false;
+	__atomic_store_n(&sup.o->shm->generation, sup.o->shm->generation + 1,
+			 __ATOMIC_RELEASE);
+	mp_info("reload applied: generation %" PRIu64, sup.o->shm->generation);
+	if (sup.reload_pending) {
+		sup.reload_pending = false;
+		begin_reload();
+	}
+}
+
+/* Replace the running config by next (which it takes over). */
+static void
+swap_config(struct mp_config *next)
+{
+	struct mp_config old;
+
+	pthread_mutex_lock(&slot_lock);
+	old = *sup.cfg;
+	*sup.cfg = *next;
+	pthread_mutex_unlock(&slot_lock);
+	mp_config_free(&old);
+	sup.o->shm->dist_mode = sup.cfg->distributor.mode;
+	sup.o->shm->nb_workers = sup.cfg->workers.nb_instances;
+	uv_timer_stop(&sup.stats);
+	if (sup.cfg->stats.interval_s != 0)
+		uv_timer_start(&sup.stats, on_stats, sup.cfg->stats.interval_s * 1000,
+			       sup.cfg->stats.interval_s * 1000);
+}
+
+/*
+ * SIGHUP: check the file again; if it is invalid change nothing, else apply
+ * the difference (reload.c computes it).  A SIGHUP during a reload is
+ * queued and applied after it.
+ */
+static void
+begin_reload(void)
+{
+	struct mp_reload_plan plan;
+	char err[MP_ERR_LEN];
+	struct mp_config next;
+	struct sup_worker *w;
+	unsigned int i, id;
+	uint64_t bit;
+	int rc;
+
+	if (sup.reloading) {
+		sup.reload_pending = true;
+		mp_info("SIGHUP during a reload: queued");
+		return;
+	}
 	rc = mp_config_load(sup.cfg->path, &next, err, sizeof(err));
 	if (rc < 0) {
 		mp_err("%s", err);
-		mp_err("reload refused, keeping the running configuration");
+		mp_err("reload refused, keeping generation %" PRIu64,
+		       sup.o->shm->generation);
 		return;
 	}
-	mp_config_free(&next);
-	mp_warn("SIGHUP: %s is valid, but applying changes needs a restart "
-		"in this version; keeping the running configuration",
-		sup.cfg->path);
+	rc = mp_reload_plan(sup.cfg, &next, &plan);
+	if (rc < 0) {
+		mp_config_free(&next);
+		mp_err("reload refused: out of memory, keeping generation %" PRIu64,
+		       sup.o->shm->generation);
+		return;
+	}
+	for (i = 0; i < plan.nb_needs_restart; i++)
+		mp_warn("reload: %s changed: needs restart, keeping the running value",
+			plan.needs_restart[i]);
+	swap_config(&next);
+	sup.reloading = true;
+	sup.rolling = -1;
+	sup.roll_queue = plan.restarted;
+	for (id = 0; id < MP_MAX_WORKERS; id++) {
+		w = &sup.w[id];
+		bit = UINT64_C(1) << id;
+		if (plan.removed & bit) {
+			mp_info("reload: removing worker %u", id);
+			uv_timer_stop(&w->restart_timer);
+			w->removing = true;
+			if (w->proc != NULL) {
+				stop_worker(w);
+			} else {
+				set_state(w, MP_W_STOPPED);
+				finish_removal(w);
+			}
+		} else if (plan.added & bit) {
+			mp_info("reload: adding worker %u", id);
+			if (mp_objects_ring_create(sup.cfg, sup.o, id) < 0)
+				continue;
+			w->configured = true;
+			w->conf = sup.cfg->workers.instances[id];
+			w->removing = false;
+			w->respawn_after_stop = false;
+			memset(&w->restart, 0, sizeof(w->restart));
+			pthread_mutex_lock(&slot_lock);
+			w->slot->configured = 1;
+			w->slot->restarts = 0;
+			w->slot->last_exit[0] = '\0';
+			pthread_mutex_unlock(&slot_lock);
+			start_worker_soon(w);
+		} else if (w->configured && !(plan.restarted & bit) &&
+			   slot_state(w) == MP_W_FATAL) {
+			/* A reload gives fatal workers another chance. */
+			sup.roll_queue |= bit;
+		}
+	}
+	reload_step();
+}
+
+static void
+on_signal(uv_signal_t *handle, int signum)
+{
+	if (signum == SIGHUP)
+		begin_reload();
+	else
+		begin_stop(signum);
 }
 
 /* The worker program: configured, or the mpworker beside this executable. */
@@ -619,13 +897,18 @@ mp_sup_run(struct mp_config *cfg, struct mp_objects *o)
 		return -ENOMEM;
 	}
 	o->shm->nb_workers = cfg->workers.nb_instances;
+	o->shm->generation = 1;
+	sup.rolling = -1;
+	for (id = 0; id < MP_MAX_WORKERS; id++) {
+		sup.w[id].slot = &o->shm->workers[id];
+		uv_timer_init(&sup.loop, &sup.w[id].restart_timer);
+		sup.w[id].restart_timer.data = &sup.w[id];
+	}
 	for (i = 0; i < cfg->workers.nb_instances; i++) {
 		id = cfg->workers.instances[i].id;
 		sup.w[id].configured = true;
 		sup.w[id].conf = cfg->workers.instances[i];
-		sup.w[id].slot = &o->shm->workers[id];
-		uv_timer_init(&sup.loop, &sup.w[id].restart_timer);
-		sup.w[id].restart_timer.data = &sup.w[id];
+		sup.w[id].slot->configured = 1;
 	}
 	uv_signal_init(&sup.loop, &sup.sig_term);
 	uv_signal_init(&sup.loop, &sup.sig_int);

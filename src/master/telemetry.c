@@ -39,13 +39,14 @@ tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 	struct mp_worker_slot s;
 	struct rte_tel_data *w;
 	struct rte_ring *ring;
-	unsigned int i, id;
+	unsigned int id;
 	char key[16];
 
 	rte_tel_data_start_dict(d);
-	for (i = 0; i < tel_cfg->workers.nb_instances; i++) {
-		id = tel_cfg->workers.instances[i].id;
+	for (id = 0; id < MP_MAX_WORKERS; id++) {
 		mp_sup_worker_snapshot(tel_obj, id, &s);
+		if (!s.configured)
+			continue;
 		w = rte_tel_data_alloc();
 		if (w == NULL)
 			return -ENOMEM;
@@ -90,18 +91,18 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	char key[16];
 
 	rte_tel_data_start_dict(d);
-	for (i = 0; i < tel_cfg->nb_ports; i++) {
+	for (i = 0; i < tel_obj->shm->nb_ports; i++) {
 		c = rte_tel_data_alloc();
 		if (c == NULL)
 			return -ENOMEM;
 		rte_tel_data_start_dict(c);
-		if (rte_eth_stats_get(tel_cfg->ports[i], &st) != 0)
+		if (rte_eth_stats_get(tel_obj->shm->ports[i], &st) != 0)
 			memset(&st, 0, sizeof(st));
 		rte_tel_data_add_dict_u64(c, "rx", st.ipackets);
 		rte_tel_data_add_dict_u64(c, "tx", st.opackets);
 		rte_tel_data_add_dict_u64(c, "rx_missed", st.imissed);
 		rte_tel_data_add_dict_u64(c, "tx_errors", st.oerrors);
-		snprintf(key, sizeof(key), "port%u", tel_cfg->ports[i]);
+		snprintf(key, sizeof(key), "port%u", tel_obj->shm->ports[i]);
 		add_container(d, key, c);
 	}
 	c = rte_tel_data_alloc();
@@ -128,15 +129,17 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 static int
 tel_config(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	mp_sup_lock();
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "path", tel_cfg->path);
-	rte_tel_data_add_dict_u64(d, "generation", 1);
+	rte_tel_data_add_dict_u64(d, "generation", tel_obj->shm->generation);
 	rte_tel_data_add_dict_string(d, "mode",
 				     mp_config_dist_mode_name(tel_cfg->distributor.mode));
 	rte_tel_data_add_dict_string(d, "file_prefix", tel_cfg->eal.file_prefix);
 	rte_tel_data_add_dict_int(d, "workers", (int)tel_cfg->workers.nb_instances);
 	rte_tel_data_add_dict_string(d, "poll",
 				     mp_config_poll_name(tel_cfg->workers.poll));
+	mp_sup_unlock();
 	return 0;
 }
 

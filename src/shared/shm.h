@@ -24,7 +24,7 @@ struct rte_mbuf;
 
 #include "config.h"
 
-#define MP_SHM_LAYOUT_VERSION 2
+#define MP_SHM_LAYOUT_VERSION 3
 #define MP_SHM_MAGIC 0x4d504d53u	/* "MPMS" */
 
 #define MP_SHM_MZ_NAME "mp_shm"
@@ -70,6 +70,7 @@ struct mp_worker_inflight {
 
 struct mp_worker_slot {
 	/* Control part, written by the master (state: see above). */
+	uint32_t configured;	/* the id is in the running config */
 	uint32_t state;		/* enum mp_worker_state, atomic */
 	int32_t pid;		/* 0 when no process */
 	uint32_t lcore;
@@ -117,6 +118,7 @@ struct mp_shm {
 	 */
 	uint64_t reclaim_mask;
 	uint32_t nb_workers;	/* configured worker ids are 0..nb_workers-1 */
+	uint64_t generation;	/* config generation: 1, +1 per applied reload */
 	uint32_t dist_mode;	/* enum mp_dist_mode */
 	uint32_t dist_run;	/* cleared by the master to stop the distributor */
 
