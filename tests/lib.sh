@@ -41,6 +41,7 @@ cleanup() {
 	local pid
 	for pid in $MASTER_PID $STARTED_PIDS; do
 		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
 	done
 	# Workers of a killed master exit on their own (parent-death signal).
 	for pid in $(worker_pids_all); do

@@ -177,6 +177,8 @@ run(struct mp_config *cfg, char **argv)
 	int rc;
 
 	disable_aslr(argv);
+	if (mp_log_reopen(cfg->log_file) < 0)
+		return MP_EXIT_STARTUP;
 	if (check_not_running(cfg) < 0)
 		return MP_EXIT_STARTUP;
 	if (eal_init(cfg, argv[0]) < 0)

@@ -110,6 +110,14 @@ void mp_sup_worker_snapshot(const struct mp_objects *o, unsigned int id,
 /* Register /mp/workers, /mp/stats and /mp/config.  Returns 0 or -errno. */
 int mp_telemetry_register(const struct mp_config *cfg, struct mp_objects *o);
 
+/* notify.c */
+
+/* Send msg ("READY=1", ...) to systemd if it started us; never fails. */
+void mp_notify(const char *msg);
+
+/* Interval of WATCHDOG=1 pings systemd asks for, in ms; 0 for none. */
+unsigned int mp_notify_watchdog_ms(void);
+
 /* pidfile.c */
 
 /*

@@ -103,6 +103,11 @@ mp_reload_plan(const struct mp_config *cur, struct mp_config *next,
 		if (strv_keep(&next->eal.args, &cur->eal.args) < 0)
 			return -ENOMEM;
 	}
+	if (str_differs(cur->log_file, next->log_file)) {
+		note(plan, "log_file");
+		if (str_keep(&next->log_file, cur->log_file) < 0)
+			return -ENOMEM;
+	}
 	if (str_differs(cur->pid_file, next->pid_file)) {
 		note(plan, "pid_file");
 		if (str_keep(&next->pid_file, cur->pid_file) < 0)

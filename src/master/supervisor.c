@@ -64,11 +64,14 @@ struct sup {
 	uv_signal_t sig_term;
 	uv_signal_t sig_int;
 	uv_signal_t sig_hup;
+	uv_signal_t sig_usr1;
 	uv_timer_t tick;
+	uv_timer_t watchdog;
 	uv_timer_t stats;
 	uv_timer_t stop_timer;
 
 	bool stopping;
+	bool ready_sent;		/* systemd told READY=1 */
 	bool reloading;
 	bool reload_pending;		/* a SIGHUP arrived during a reload */
 	int rolling;			/* worker being restarted by a reload, or -1 */
@@ -165,6 +168,59 @@ heartbeat_age_ms(const struct mp_worker_slot *slot, uint64_t tsc_hz)
 static void on_worker_exit(uv_process_t *proc, int64_t exit_status,
 			   int term_signal);
 
+/*
+ * A worker's stdout or stderr, read by the master and written to its log
+ * one whole line at a time, prefixed with the worker's id and pid, so that
+ * worker output never interleaves mid-line with anything else.
+ */
+struct out_pipe {
+	uv_pipe_t pipe;
+	unsigned int id;
+	int pid;
+	size_t len;
+	char buf[2048];
+};
+
+static void
+out_pipe_emit(struct out_pipe *p, size_t n)
+{
+	mp_info("w%u[%d]: %.*s", p->id, p->pid, (int)n, p->buf);
+}
+
+static void
+on_out_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
+{
+	struct out_pipe *p = handle->data;
+
+	*buf = uv_buf_init(p->buf + p->len, (unsigned int)(sizeof(p->buf) - p->len));
+}
+
+static void
+on_out_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+	struct out_pipe *p = stream->data;
+	char *nl;
+	size_t used;
+
+	if (nread < 0) {
+		if (p->len != 0)
+			out_pipe_emit(p, p->len);
+		uv_close((uv_handle_t *)stream, (uv_close_cb)free);
+		return;
+	}
+	p->len += (size_t)nread;
+	while ((nl = memchr(p->buf, '\n', p->len)) != NULL) {
+		used = (size_t)(nl - p->buf) + 1;
+		out_pipe_emit(p, used - 1);
+		memmove(p->buf, p->buf + used, p->len - used);
+		p->len -= used;
+	}
+	if (p->len == sizeof(p->buf)) {	/* an overlong line: cut it */
+		out_pipe_emit(p, p->len);
+		p->len = 0;
+	}
+}
+
 static void
 free_handle(uv_handle_t *handle)
 {
@@ -194,6 +250,7 @@ spawn_worker(struct sup_worker *w)
 {
 	uv_process_options_t opt;
 	uv_stdio_container_t stdio[3];
+	struct out_pipe *out[2] = { NULL, NULL };
 	struct mp_strv argv;
 	uv_process_t *proc;
 	char what[128];
@@ -214,10 +271,19 @@ spawn_worker(struct sup_worker *w)
 	memset(&opt, 0, sizeof(opt));
 	memset(stdio, 0, sizeof(stdio));
 	stdio[0].flags = UV_IGNORE;
-	stdio[1].flags = UV_INHERIT_FD;
-	stdio[1].data.fd = STDOUT_FILENO;
-	stdio[2].flags = UV_INHERIT_FD;
-	stdio[2].data.fd = STDERR_FILENO;
+	for (int i = 0; i < 2; i++) {
+		out[i] = calloc(1, sizeof(*out[i]));
+		if (out[i] == NULL) {
+			stdio[1 + i].flags = UV_INHERIT_FD;
+			stdio[1 + i].data.fd = 1 + i;
+			continue;
+		}
+		uv_pipe_init(&sup.loop, &out[i]->pipe, 0);
+		out[i]->pipe.data = out[i];
+		out[i]->id = w->conf.id;
+		stdio[1 + i].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+		stdio[1 + i].data.stream = (uv_stream_t *)&out[i]->pipe;
+	}
 	opt.file = sup.program;
 	opt.args = argv.v;
 	opt.exit_cb = on_worker_exit;
@@ -235,6 +301,16 @@ spawn_worker(struct sup_worker *w)
 
 	rc = uv_spawn(&sup.loop, proc, &opt);
 	mp_strv_free(&argv);
+	for (int i = 0; i < 2; i++) {
+		if (out[i] == NULL)
+			continue;
+		if (rc == 0) {
+			out[i]->pid = proc->pid;
+			uv_read_start((uv_stream_t *)&out[i]->pipe, on_out_alloc, on_out_read);
+		} else {
+			uv_close((uv_handle_t *)&out[i]->pipe, (uv_close_cb)free);
+		}
+	}
 	if (rc < 0) {
 		mp_err("uv_spawn() failed while spawning worker %u (\"%s\"): %s",
 		       w->conf.id, sup.program, uv_strerror(rc));
@@ -284,6 +360,8 @@ finish(void)
 	close_if_open((uv_handle_t *)&sup.sig_term);
 	close_if_open((uv_handle_t *)&sup.sig_int);
 	close_if_open((uv_handle_t *)&sup.sig_hup);
+	close_if_open((uv_handle_t *)&sup.sig_usr1);
+	close_if_open((uv_handle_t *)&sup.watchdog);
 	close_if_open((uv_handle_t *)&sup.tick);
 	close_if_open((uv_handle_t *)&sup.stats);
 	close_if_open((uv_handle_t *)&sup.stop_timer);
@@ -509,6 +587,33 @@ kill_worker(struct sup_worker *w, int signum, const char *reason)
 		       w->conf.id, w->proc->pid, uv_strerror(rc));
 }
 
+/* READY=1 for systemd once every configured worker runs (or is fatal). */
+static void
+notify_ready_once(void)
+{
+	unsigned int id;
+	uint32_t state;
+
+	if (sup.ready_sent)
+		return;
+	for (id = 0; id < MP_MAX_WORKERS; id++) {
+		if (!sup.w[id].configured)
+			continue;
+		state = slot_state(&sup.w[id]);
+		if (state != MP_W_RUNNING && state != MP_W_FATAL)
+			return;
+	}
+	sup.ready_sent = true;
+	mp_notify("READY=1");
+	mp_info("all workers running");
+}
+
+static void
+on_watchdog(uv_timer_t *timer)
+{
+	mp_notify("WATCHDOG=1");
+}
+
 /*
  * Poll what workers report through shared memory: attachment (STARTING to
  * RUNNING), a worker draining on its own initiative, and stalled
@@ -539,6 +644,7 @@ on_tick(uv_timer_t *timer)
 				sup.rolling = -1;
 				reload_step();
 			}
+			notify_ready_once();
 		} else if (state == MP_W_DRAINING && !w->stop_requested) {
 			publish_active();
 		} else if (state == MP_W_STARTING &&
@@ -634,6 +740,7 @@ begin_stop(int signum)
 		return;
 	}
 	sup.stopping = true;
+	mp_notify("STOPPING=1");
 	mp_info("SIG%s: stopping (timeout %u ms)", sigabbrev_np(signum),
 		sup.cfg->workers.stop_timeout_ms);
 	mp_dist_stop(sup.cfg, sup.o);
@@ -737,6 +844,7 @@ reload_step(void)
 	__atomic_store_n(&sup.o->shm->generation, sup.o->shm->generation + 1,
 			 __ATOMIC_RELEASE);
 	mp_info("reload applied: generation %" PRIu64, sup.o->shm->generation);
+	mp_notify("READY=1");
 	if (sup.reload_pending) {
 		sup.reload_pending = false;
 		begin_reload();
@@ -783,11 +891,13 @@ begin_reload(void)
 		mp_info("SIGHUP during a reload: queued");
 		return;
 	}
+	mp_notify("RELOADING=1");
 	rc = mp_config_load(sup.cfg->path, &next, err, sizeof(err));
 	if (rc < 0) {
 		mp_err("%s", err);
 		mp_err("reload refused, keeping generation %" PRIu64,
 		       sup.o->shm->generation);
+		mp_notify("READY=1");
 		return;
 	}
 	rc = mp_reload_plan(sup.cfg, &next, &plan);
@@ -795,6 +905,7 @@ begin_reload(void)
 		mp_config_free(&next);
 		mp_err("reload refused: out of memory, keeping generation %" PRIu64,
 		       sup.o->shm->generation);
+		mp_notify("READY=1");
 		return;
 	}
 	for (i = 0; i < plan.nb_needs_restart; i++)
@@ -846,6 +957,8 @@ on_signal(uv_signal_t *handle, int signum)
 {
 	if (signum == SIGHUP)
 		begin_reload();
+	else if (signum == SIGUSR1)
+		mp_log_reopen(sup.cfg->log_file);
 	else
 		begin_stop(signum);
 }
@@ -916,6 +1029,11 @@ mp_sup_run(struct mp_config *cfg, struct mp_objects *o)
 	uv_signal_start(&sup.sig_term, on_signal, SIGTERM);
 	uv_signal_start(&sup.sig_int, on_signal, SIGINT);
 	uv_signal_start(&sup.sig_hup, on_signal, SIGHUP);
+	uv_signal_init(&sup.loop, &sup.sig_usr1);
+	uv_signal_start(&sup.sig_usr1, on_signal, SIGUSR1);
+	uv_timer_init(&sup.loop, &sup.watchdog);
+	if (mp_notify_watchdog_ms() != 0)
+		uv_timer_start(&sup.watchdog, on_watchdog, 0, mp_notify_watchdog_ms());
 	uv_timer_init(&sup.loop, &sup.tick);
 	uv_timer_init(&sup.loop, &sup.stats);
 	uv_timer_init(&sup.loop, &sup.stop_timer);

@@ -549,6 +549,7 @@ parse_stats(struct parse *p, const yaml_node_t *n)
 static const struct key top_keys[] = {
 	MAP("eal", parse_eal),
 	STRING("pid_file", pid_file),
+	STRING("log_file", log_file),
 	CUSTOM("ports", parse_ports),
 	MAP("mempool", parse_mempool),
 	MAP("distributor", parse_distributor),
@@ -818,6 +819,7 @@ mp_config_free(struct mp_config *cfg)
 	free(cfg->eal.file_prefix);
 	strv_free(&cfg->eal.args);
 	free(cfg->pid_file);
+	free(cfg->log_file);
 	free(cfg->workers.program);
 	strv_free(&cfg->workers.args);
 	memset(cfg, 0, sizeof(*cfg));

@@ -69,6 +69,7 @@ struct mp_config {
 	} eal;
 
 	char *pid_file;			/* default "/run/mpmaster-<file_prefix>.pid" */
+	char *log_file;			/* NULL: log to stderr */
 
 	uint16_t ports[MP_MAX_PORTS];	/* default [0, 1] */
 	unsigned int nb_ports;

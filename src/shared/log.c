@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,4 +55,29 @@ mp_log(enum mp_log_level level, const char *fmt, ...)
 	line[len++] = '\n';
 	if (write(STDERR_FILENO, line, len) < 0)
 		return;
+}
+
+/*
+ * Point stdout and stderr (ours, EAL's and DPDK's) at path, opened anew:
+ * at start-up, and on SIGUSR1 after logrotate moved the old file away.
+ */
+int
+mp_log_reopen(const char *path)
+{
+	int fd, rc;
+
+	if (path == NULL)
+		return 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = -errno;
+		mp_err("cannot open log file \"%s\": %s", path, strerror(errno));
+		return rc;
+	}
+	fflush(stdout);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+	mp_info("logging to %s", path);
+	return 0;
 }

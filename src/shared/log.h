@@ -21,6 +21,12 @@ void mp_log_init(const char *ident, enum mp_log_level max_level);
 void mp_log(enum mp_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Send stdout and stderr to path (append), opened anew; NULL keeps them.
+ * Returns 0 or a negative errno (logged).
+ */
+int mp_log_reopen(const char *path);
+
 #define mp_err(...) mp_log(MP_LOG_ERR, __VA_ARGS__)
 #define mp_warn(...) mp_log(MP_LOG_WARN, __VA_ARGS__)
 #define mp_info(...) mp_log(MP_LOG_INFO, __VA_ARGS__)

@@ -1,0 +1,50 @@
+#!/bin/bash
+# Operations integration: worker output reaches the master's log line by
+# line with the worker's id and pid; log_file is reopened on SIGUSR1
+# (logrotate); systemd notifications arrive in order on $NOTIFY_SOCKET.
+. "$(dirname "$0")/lib.sh"
+need_dpdk_env
+
+# A stand-in for systemd: record every notification datagram.
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a", buffering=1) as f:
+    while True:
+        f.write(s.recv(4096).decode() + "\n")
+' "$T/notify.sock" "$T/notify.txt" &
+STARTED_PIDS=$!
+wait_until 10 test -S "$T/notify.sock" || fail "notify listener did not start"
+
+write_config "$T/mp.yaml" 2
+echo "log_file: $T/mp.log" >>"$T/mp.yaml"
+NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=200000 start_master "$T/mp.yaml"
+wait_until 30 all_running 2 || fail "workers did not reach running"
+has() { grep -q "$1" "$2" 2>/dev/null; }
+wait_until 10 has '^READY=1$' "$T/notify.txt" || fail "no READY=1"
+wait_until 10 has '^WATCHDOG=1$' "$T/notify.txt" || fail "no WATCHDOG=1"
+
+# Worker output, prefixed, whole lines.
+for i in 0 1; do
+	pid=$(worker_field $i pid)
+	grep -q "mpmaster\[$MASTER_PID\]: info: w$i\[$pid\]: .*mpworker\[$pid\]: info: worker $i attached" "$T/mp.log" ||
+		fail "no prefixed line from worker $i in the log file"
+done
+[ ! -s "$T/master.log" ] || fail "output went to stderr despite log_file: $(head -3 "$T/master.log")"
+
+# logrotate: move the file away, SIGUSR1, a new file fills up.
+mv "$T/mp.log" "$T/mp.log.1"
+kill -USR1 "$MASTER_PID"
+wait_until 10 has "logging to $T/mp.log" "$T/mp.log" || fail "log file not reopened"
+wait_until 10 has "stats: ports" "$T/mp.log" || fail "no stats in the reopened log file"
+grep -q "stats: ports" "$T/mp.log.1" || fail "rotated file lost its lines"
+
+# Reload and stop: RELOADING=1, READY=1, STOPPING=1 in that order.
+kill -HUP "$MASTER_PID"
+wait_until 10 has "reload applied: generation 2" "$T/mp.log" || fail "reload not applied"
+stop_master
+grep -v '^WATCHDOG=1$' "$T/notify.txt" >"$T/sequence"
+[ "$(tr '\n' ' ' <"$T/sequence")" = "READY=1 RELOADING=1 READY=1 STOPPING=1 " ] ||
+	fail "notification order: $(tr '\n' ' ' <"$T/sequence")"
+log "PASS"
