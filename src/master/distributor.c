@@ -32,7 +32,10 @@
 struct dist_ctx {
 	struct mp_shm *shm;
 	struct rte_ring **rings;	/* the master's table: reloads add rings */
-	uint16_t ports[MP_MAX_PORTS];
+	/* Every (port, RX queue) pair to poll. */
+	uint16_t rx_port[MP_MAX_PORTS * MP_MAX_WORKERS];
+	uint16_t rx_queue[MP_MAX_PORTS * MP_MAX_WORKERS];
+	unsigned int nb_rx;
 	unsigned int nb_ports;
 	unsigned int burst;
 
@@ -242,8 +245,9 @@ dist_main(void *arg)
 		if (unlikely(mask != d->mask))
 			set_active(d, mask);
 		got = 0;
-		for (i = 0; i < d->nb_ports; i++) {
-			n = rte_eth_rx_burst(d->ports[i], 0, pkts, d->burst);
+		for (i = 0; i < d->nb_rx; i++) {
+			n = rte_eth_rx_burst(d->rx_port[i], d->rx_queue[i], pkts,
+					     d->burst);
 			if (n == 0)
 				continue;
 			got += n;
@@ -275,7 +279,7 @@ int
 mp_dist_start(const struct mp_config *cfg, struct mp_objects *o)
 {
 	struct dist_ctx *d;
-	unsigned int i;
+	unsigned int i, q;
 	int rc;
 
 	d = calloc(1, sizeof(*d));
@@ -283,7 +287,12 @@ mp_dist_start(const struct mp_config *cfg, struct mp_objects *o)
 		return -ENOMEM;
 	d->shm = o->shm;
 	d->nb_ports = cfg->nb_ports;
-	memcpy(d->ports, cfg->ports, sizeof(d->ports));
+	for (i = 0; i < cfg->nb_ports; i++) {
+		for (q = 0; q < o->shm->port_nb_rxq[i]; q++) {
+			d->rx_port[d->nb_rx] = cfg->ports[i];
+			d->rx_queue[d->nb_rx++] = q;
+		}
+	}
 	d->burst = cfg->distributor.burst;
 	d->rings = o->rings;
 	for (i = 0; i < MP_MAX_WORKERS; i++) {

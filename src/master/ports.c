@@ -16,20 +16,34 @@
 #define MP_RX_DESC 1024
 #define MP_TX_DESC 1024
 
-/* Configure and start one port; logs the failing ethdev call. */
+/*
+ * Configure and start one port; logs the failing ethdev call.  One RX queue
+ * is enough, but some devices (net_tap) insist on as many RX as TX queues:
+ * then the port gets min_txq of each (every RX queue holds mbufs, so not
+ * the full worker range) and the distributor polls them all.  Sets
+ * *nb_txq to what the port got.  Returns the number of RX queues or a
+ * negative errno.
+ */
 static int
-port_start(uint16_t port, uint16_t nb_txq, struct rte_mempool *pool)
+port_start(uint16_t port, uint16_t *nb_txq, uint16_t min_txq,
+	   struct rte_mempool *pool)
 {
 	struct rte_eth_conf conf;
 	uint16_t nb_rxd = MP_RX_DESC, nb_txd = MP_TX_DESC;
-	uint16_t q;
+	uint16_t q, nb_rxq = 1;
 	int rc;
 
 	memset(&conf, 0, sizeof(conf));
-	rc = rte_eth_dev_configure(port, 1, nb_txq, &conf);
+	rc = rte_eth_dev_configure(port, nb_rxq, *nb_txq, &conf);
+	if (rc < 0 && *nb_txq > 1) {
+		*nb_txq = RTE_MIN(*nb_txq, min_txq);
+		nb_rxq = *nb_txq;
+		nb_rxd = MP_RX_DESC / 4;
+		rc = rte_eth_dev_configure(port, nb_rxq, *nb_txq, &conf);
+	}
 	if (rc < 0) {
 		mp_err("rte_eth_dev_configure() failed for port %u with %u TX queues: %s",
-		       port, nb_txq, strerror(-rc));
+		       port, *nb_txq, strerror(-rc));
 		return rc;
 	}
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd);
@@ -38,14 +52,16 @@ port_start(uint16_t port, uint16_t nb_txq, struct rte_mempool *pool)
 		       port, strerror(-rc));
 		return rc;
 	}
-	rc = rte_eth_rx_queue_setup(port, 0, nb_rxd, rte_eth_dev_socket_id(port),
-				    NULL, pool);
-	if (rc < 0) {
-		mp_err("rte_eth_rx_queue_setup() failed for port %u: %s",
-		       port, strerror(-rc));
-		return rc;
+	for (q = 0; q < nb_rxq; q++) {
+		rc = rte_eth_rx_queue_setup(port, q, nb_rxd,
+					    rte_eth_dev_socket_id(port), NULL, pool);
+		if (rc < 0) {
+			mp_err("rte_eth_rx_queue_setup() failed for port %u queue %u: %s",
+			       port, q, strerror(-rc));
+			return rc;
+		}
 	}
-	for (q = 0; q < nb_txq; q++) {
+	for (q = 0; q < *nb_txq; q++) {
 		rc = rte_eth_tx_queue_setup(port, q, nb_txd,
 					    rte_eth_dev_socket_id(port), NULL);
 		if (rc < 0) {
@@ -62,7 +78,7 @@ port_start(uint16_t port, uint16_t nb_txq, struct rte_mempool *pool)
 		       strerror(-rc));
 		return rc;
 	}
-	return 0;
+	return nb_rxq;
 }
 
 /*
@@ -74,7 +90,7 @@ mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 	       struct mp_shm *shm)
 {
 	struct rte_eth_dev_info info;
-	uint16_t nb_txq = MP_MAX_WORKERS;
+	uint16_t nb_txq = MP_MAX_WORKERS, port_txq, min_txq;
 	unsigned int i;
 	uint16_t port;
 	int rc;
@@ -104,6 +120,8 @@ mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 
 	for (i = 0; i < RTE_MAX_ETHPORTS; i++)
 		shm->peer_port[i] = MP_PORT_NONE;
+	/* Room for a few more workers than configured, for reloads. */
+	min_txq = RTE_MAX((uint16_t)cfg->workers.nb_instances, (uint16_t)4);
 	shm->nb_ports = cfg->nb_ports;
 	shm->nb_tx_queues = nb_txq;
 	for (i = 0; i < cfg->nb_ports; i++) {
@@ -114,9 +132,12 @@ mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 			shm->peer_port[port] = cfg->ports[i ^ 1];
 		else
 			shm->peer_port[port] = port;
-		rc = port_start(port, nb_txq, pool);
+		port_txq = nb_txq;
+		rc = port_start(port, &port_txq, min_txq, pool);
 		if (rc < 0)
 			goto fail;
+		shm->port_nb_rxq[i] = (uint16_t)rc;
+		shm->nb_tx_queues = RTE_MIN(shm->nb_tx_queues, port_txq);
 	}
 	return 0;
 

@@ -807,6 +807,7 @@ removal_pending(void)
 }
 
 static void begin_reload(void);
+static int resolve_program(const struct mp_config *cfg, char *out);
 
 /*
  * Advance a reload: restart the changed workers one at a time, the next
@@ -879,6 +880,7 @@ static void
 begin_reload(void)
 {
 	struct mp_reload_plan plan;
+	char program[PATH_MAX];
 	char err[MP_ERR_LEN];
 	struct mp_config next;
 	struct sup_worker *w;
@@ -900,7 +902,16 @@ begin_reload(void)
 		mp_notify("READY=1");
 		return;
 	}
-	rc = mp_reload_plan(sup.cfg, &next, &plan);
+	rc = resolve_program(&next, program);
+	if (rc == 0)
+		rc = mp_reload_plan(sup.cfg, &next, &plan);
+	if (rc == -ENOENT) {
+		mp_config_free(&next);
+		mp_err("reload refused, keeping generation %" PRIu64,
+		       sup.o->shm->generation);
+		mp_notify("READY=1");
+		return;
+	}
 	if (rc < 0) {
 		mp_config_free(&next);
 		mp_err("reload refused: out of memory, keeping generation %" PRIu64,
@@ -912,6 +923,7 @@ begin_reload(void)
 		mp_warn("reload: %s changed: needs restart, keeping the running value",
 			plan.needs_restart[i]);
 	swap_config(&next);
+	memcpy(sup.program, program, sizeof(sup.program));
 	sup.reloading = true;
 	sup.rolling = -1;
 	sup.roll_queue = plan.restarted;
@@ -963,17 +975,20 @@ on_signal(uv_signal_t *handle, int signum)
 		begin_stop(signum);
 }
 
-/* The worker program: configured, or the mpworker beside this executable. */
+/*
+ * The worker program of cfg into out (PATH_MAX): the configured one, or the
+ * mpworker beside this executable.  Returns 0 or -ENOENT (logged) if it is
+ * not executable.
+ */
 static int
-resolve_program(void)
+resolve_program(const struct mp_config *cfg, char *out)
 {
 	char self[PATH_MAX - 16];
 	ssize_t n;
 	char *slash;
 
-	if (sup.cfg->workers.program != NULL) {
-		snprintf(sup.program, sizeof(sup.program), "%s",
-			 sup.cfg->workers.program);
+	if (cfg->workers.program != NULL) {
+		snprintf(out, PATH_MAX, "%s", cfg->workers.program);
 	} else {
 		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 		if (n < 0)
@@ -982,11 +997,11 @@ resolve_program(void)
 		slash = strrchr(self, '/');
 		if (slash != NULL)
 			*slash = '\0';
-		snprintf(sup.program, sizeof(sup.program), "%s/mpworker", self);
+		snprintf(out, PATH_MAX, "%s/mpworker", self);
 	}
-	if (access(sup.program, X_OK) != 0) {
-		mp_err("worker program \"%s\" is not executable: %s",
-		       sup.program, strerror(errno));
+	if (access(out, X_OK) != 0) {
+		mp_err("worker program \"%s\" is not executable: %s", out,
+		       strerror(errno));
 		return -ENOENT;
 	}
 	return 0;
@@ -1001,7 +1016,7 @@ mp_sup_run(struct mp_config *cfg, struct mp_objects *o)
 	memset(&sup, 0, sizeof(sup));
 	sup.cfg = cfg;
 	sup.o = o;
-	rc = resolve_program();
+	rc = resolve_program(cfg, sup.program);
 	if (rc < 0)
 		return rc;
 	rc = uv_loop_init(&sup.loop);

@@ -24,7 +24,7 @@ struct rte_mbuf;
 
 #include "config.h"
 
-#define MP_SHM_LAYOUT_VERSION 3
+#define MP_SHM_LAYOUT_VERSION 4
 #define MP_SHM_MAGIC 0x4d504d53u	/* "MPMS" */
 
 #define MP_SHM_MZ_NAME "mp_shm"
@@ -98,6 +98,7 @@ struct mp_shm {
 	int32_t master_pid;
 	uint32_t nb_ports;
 	uint16_t ports[MP_MAX_PORTS];
+	uint16_t port_nb_rxq[MP_MAX_PORTS];	/* RX queues of ports[i] */
 	/* Output port for each input port id (pairs 0<->1, 2<->3 ...). */
 	uint16_t peer_port[RTE_MAX_ETHPORTS];
 	uint16_t nb_tx_queues;	/* per port; worker id == its TX queue */
