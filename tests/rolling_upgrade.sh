@@ -19,7 +19,7 @@ d0=$(drops); w0=$(wdrops)
 ip netns exec "$NS1" iperf3 -s -1 -p 5203 >/dev/null 2>&1 &
 STARTED_PIDS="$STARTED_PIDS $!"
 sleep 0.5
-ip netns exec "$NS0" iperf3 -c 198.18.0.2 -p 5203 -u -b 10M -t 6 -J >"$T/udp.json" &
+timeout 30 ip netns exec "$NS0" iperf3 -c 198.18.0.2 -p 5203 -u -b 10M -t 6 -J >"$T/udp.json" &
 client=$!
 sleep 1.5
 

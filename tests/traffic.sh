@@ -59,7 +59,7 @@ d0=$(jget /mp/stats 'r["distributor"]["dropped"]')
 ip netns exec "$NS1" iperf3 -s -1 -p 5202 >/dev/null 2>&1 &
 STARTED_PIDS="$STARTED_PIDS $!"
 sleep 0.5
-ip netns exec "$NS0" iperf3 -c 198.18.0.2 -p 5202 -u -b 20M -t 3 -J >"$T/udp.json" ||
+timeout 30 ip netns exec "$NS0" iperf3 -c 198.18.0.2 -p 5202 -u -b 20M -t 3 -J >"$T/udp.json" ||
 	fail "iperf3 failed"
 d1=$(jget /mp/stats 'r["distributor"]["dropped"]')
 lost=$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["end"]["sum"]; print(e["lost_packets"], e["packets"])' "$T/udp.json")

@@ -76,7 +76,6 @@ static inline uint32_t
 flow_hash(const struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eth;
-	const uint32_t *w;
 	uint32_t len = rte_pktmbuf_data_len(m);
 	uint32_t h, off, l4 = 0;
 	uint8_t proto = 0;
@@ -99,11 +98,13 @@ flow_hash(const struct rte_mbuf *m)
 		   len >= off + sizeof(struct rte_ipv6_hdr)) {
 		const struct rte_ipv6_hdr *ip6 =
 			rte_pktmbuf_mtod_offset(m, const void *, off);
+		uint32_t w[8];
 		unsigned int i;
 
-		w = (const uint32_t *)ip6->src_addr;
+		/* Addresses are 2-byte aligned behind the Ethernet header. */
+		memcpy(w, ip6->src_addr, sizeof(w));	/* src and dst are contiguous */
 		h = 0;
-		for (i = 0; i < 8; i++)	/* src and dst are contiguous */
+		for (i = 0; i < 8; i++)
 			h ^= w[i];
 		proto = ip6->proto;
 		l4 = off + sizeof(*ip6);
@@ -132,12 +133,13 @@ flow_hash(const struct rte_mbuf *m)
  * Flow-hash placement: a flow belongs to worker (hash mod configured
  * workers).  Only while that worker is not running does the flow go
  * elsewhere, so a worker's absence moves its own flows and no others, and
- * they come back when it does.
+ * they come back when it does.  The port's symmetric RSS hash serves where
+ * the port delivered one.
  */
 static inline unsigned int
 pick_flow(const struct dist_ctx *d, const struct rte_mbuf *m)
 {
-	uint32_t h = flow_hash(m);
+	uint32_t h = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : flow_hash(m);
 	unsigned int id = h % d->shm->nb_workers;
 
 	if (d->mask & (UINT64_C(1) << id))

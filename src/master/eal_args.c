@@ -72,6 +72,16 @@ mp_eal_primary_argv(const struct mp_config *cfg, const char *argv0,
 	rc |= strv_addf(out, "-m");
 	rc |= strv_addf(out, "%u", cfg->eal.memory_mb);
 	rc |= strv_addf(out, "--log-level=notice");
+#ifdef __SANITIZE_ADDRESS__
+	/*
+	 * EAL's default hint for its memory (4 GiB) lies inside ASan's shadow,
+	 * so a sanitized primary would map it wherever the kernel chooses, an
+	 * address an unsanitized secondary (dpdk-proc-info, dpdk-dumpcap)
+	 * often has taken already.  Put it above the shadow and below ASan's
+	 * own heap at 0x600000000000.
+	 */
+	rc |= strv_addf(out, "--base-virtaddr=0x140000000000");
+#endif
 	for (i = 0; i < cfg->eal.args.n; i++)
 		rc |= strv_addf(out, "%s", cfg->eal.args.v[i]);
 	if (rc != 0) {

@@ -28,6 +28,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "pool.h"
 
 #ifndef MP_SYSCONFDIR
 #define MP_SYSCONFDIR "/etc"
@@ -183,6 +184,12 @@ run(struct mp_config *cfg, char **argv)
 		return MP_EXIT_STARTUP;
 	if (eal_init(cfg, argv[0]) < 0)
 		return MP_EXIT_STARTUP;
+	rc = mp_pool_register();
+	if (rc < 0) {
+		mp_err("rte_mempool_register_ops() failed for %s: %s",
+		       MP_POOL_OPS_NAME, strerror(-rc));
+		goto fail_eal;
+	}
 	mp_info("primary up: file prefix \"%s\", main lcore %u@%u, distributor lcore %u@%u, %u worker(s)",
 		cfg->eal.file_prefix, cfg->eal.main_lcore, cfg->eal.main_cpu,
 		cfg->distributor.lcore, cfg->distributor.cpu,

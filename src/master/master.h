@@ -105,6 +105,42 @@ void mp_sup_unlock(void);
 void mp_sup_worker_snapshot(const struct mp_objects *o, unsigned int id,
 			    struct mp_worker_slot *out);
 
+/* view.c */
+
+struct mp_view_worker {
+	unsigned int id;
+	const char *state;
+	int pid;
+	unsigned int lcore;
+	unsigned int cpu;
+	unsigned int restarts;
+	double rx_pps;
+	double tx_pps;
+	uint64_t drops;
+};
+
+struct mp_view_port {
+	unsigned int id;
+	double rx_pps;
+	double tx_pps;
+};
+
+/* One interval's figures, as the supervisor computed them. */
+struct mp_view {
+	uint64_t generation;
+	const char *mode;
+	double rx_pps;			/* all ports */
+	double tx_pps;
+	uint64_t dist_dropped;
+	struct mp_view_port ports[MP_MAX_PORTS];
+	unsigned int nb_ports;
+	struct mp_view_worker workers[MP_MAX_WORKERS];
+	unsigned int nb_workers;
+};
+
+/* A live table on a terminal (table), or one log line. */
+void mp_view_print(const struct mp_view *v, bool table);
+
 /* telemetry.c */
 
 /* Register /mp/workers, /mp/stats and /mp/config.  Returns 0 or -errno. */

@@ -17,6 +17,44 @@
 #define MP_TX_DESC 1024
 
 /*
+ * The Toeplitz key made of one repeated 16-bit pattern hashes (a, b) and
+ * (b, a) alike (Woo and Park, "Scalable TCP Session Monitoring with
+ * Symmetric Receive-side Scaling", 2012), so both directions of a
+ * connection get the same hash, as flow_hash() in the distributor does.
+ */
+static uint8_t symmetric_rss_key[52] = {
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d,
+	0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d,
+	0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+};
+
+/*
+ * Where the NIC can compute an RSS hash over the 5-tuple and deliver it in
+ * the mbuf, ask for it with the symmetric key: the distributor's flow-hash
+ * mode then uses it instead of reading the headers.  Virtual ports mostly
+ * cannot; they keep the plain configuration.
+ */
+static void
+port_conf_rss(uint16_t port, struct rte_eth_conf *conf)
+{
+	const uint64_t want = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
+	struct rte_eth_dev_info info;
+
+	if (rte_eth_dev_info_get(port, &info) < 0 ||
+	    (info.flow_type_rss_offloads & want) == 0 ||
+	    !(info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_RSS_HASH) ||
+	    info.hash_key_size > sizeof(symmetric_rss_key))
+		return;
+	conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+	conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
+	conf->rx_adv_conf.rss_conf.rss_key = symmetric_rss_key;
+	conf->rx_adv_conf.rss_conf.rss_key_len =
+		info.hash_key_size != 0 ? info.hash_key_size : 40;
+	conf->rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & want;
+}
+
+/*
  * Configure and start one port; logs the failing ethdev call.  One RX queue
  * is enough, but some devices (net_tap) insist on as many RX as TX queues:
  * then the port gets min_txq of each (every RX queue holds mbufs, so not
@@ -34,6 +72,7 @@ port_start(uint16_t port, uint16_t *nb_txq, uint16_t min_txq,
 	int rc;
 
 	memset(&conf, 0, sizeof(conf));
+	port_conf_rss(port, &conf);
 	rc = rte_eth_dev_configure(port, nb_rxq, *nb_txq, &conf);
 	if (rc < 0 && *nb_txq > 1) {
 		*nb_txq = RTE_MIN(*nb_txq, min_txq);

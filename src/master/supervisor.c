@@ -51,7 +51,8 @@ struct sup_worker {
 	bool respawn_after_stop;	/* reload changed it: start it again */
 	bool lcore_wait;		/* its lcore is still held by another */
 	const char *kill_reason;	/* why the master killed it */
-	uint64_t prev_rx;		/* for the rate in the stats line */
+	uint64_t prev_rx;		/* for the rates in the stats view */
+	uint64_t prev_tx;
 };
 
 struct sup {
@@ -77,8 +78,9 @@ struct sup {
 	int rolling;			/* worker being restarted by a reload, or -1 */
 	uint64_t roll_queue;		/* workers still to restart */
 	uint64_t stats_ms;
-	uint64_t prev_port_rx;
-	uint64_t prev_port_tx;
+	uint64_t prev_port_rx[MP_MAX_PORTS];
+	uint64_t prev_port_tx[MP_MAX_PORTS];
+	bool tty;			/* stderr is a terminal: live table */
 };
 
 static struct sup sup;
@@ -671,42 +673,55 @@ rate(uint64_t cur, uint64_t prev, uint64_t ms)
 	return ms == 0 || cur < prev ? 0.0 : (double)(cur - prev) * 1000.0 / ms;
 }
 
-/* One line per interval: port and per-worker packet rates and drops. */
+/*
+ * Per interval: port and per-worker packet rates and drops, as a live
+ * table when an operator watches the master's terminal, as one log line
+ * otherwise.
+ */
 static void
 on_stats(uv_timer_t *timer)
 {
 	uint64_t now = now_ms(), ms = now - sup.stats_ms;
-	uint64_t port_rx = 0, port_tx = 0, drops;
+	struct mp_view v;
 	struct rte_eth_stats st;
 	struct mp_worker_slot s;
-	char line[900];
-	size_t len;
-	unsigned int i;
+	struct sup_worker *w;
+	unsigned int i, id;
 
+	memset(&v, 0, sizeof(v));
+	v.generation = sup.o->shm->generation;
+	v.mode = mp_config_dist_mode_name(sup.cfg->distributor.mode);
+	v.dist_dropped = sup.o->shm->dist.dropped;
 	for (i = 0; i < sup.cfg->nb_ports; i++) {
-		if (rte_eth_stats_get(sup.cfg->ports[i], &st) == 0) {
-			port_rx += st.ipackets;
-			port_tx += st.opackets;
-		}
+		if (rte_eth_stats_get(sup.cfg->ports[i], &st) != 0)
+			memset(&st, 0, sizeof(st));
+		v.ports[i].id = sup.cfg->ports[i];
+		v.ports[i].rx_pps = rate(st.ipackets, sup.prev_port_rx[i], ms);
+		v.ports[i].tx_pps = rate(st.opackets, sup.prev_port_tx[i], ms);
+		v.rx_pps += v.ports[i].rx_pps;
+		v.tx_pps += v.ports[i].tx_pps;
+		sup.prev_port_rx[i] = st.ipackets;
+		sup.prev_port_tx[i] = st.opackets;
 	}
-	len = (size_t)snprintf(line, sizeof(line),
-			       "stats: ports rx %.0f pps tx %.0f pps | dist dropped %" PRIu64,
-			       rate(port_rx, sup.prev_port_rx, ms),
-			       rate(port_tx, sup.prev_port_tx, ms),
-			       sup.o->shm->dist.dropped);
-	for (i = 0; i < sup.cfg->workers.nb_instances && len < sizeof(line); i++) {
-		mp_sup_worker_snapshot(sup.o, i, &s);
-		drops = s.stats.drops;
-		len += (size_t)snprintf(line + len, sizeof(line) - len,
-					" | w%u %s rx %.0f pps drops %" PRIu64,
-					i, mp_worker_state_name(s.state),
-					rate(s.stats.rx, sup.w[i].prev_rx, ms), drops);
-		sup.w[i].prev_rx = s.stats.rx;
+	v.nb_ports = sup.cfg->nb_ports;
+	for (id = 0; id < MP_MAX_WORKERS; id++) {
+		w = &sup.w[id];
+		if (!w->configured)
+			continue;
+		mp_sup_worker_snapshot(sup.o, id, &s);
+		v.workers[v.nb_workers++] = (struct mp_view_worker){
+			.id = id, .state = mp_worker_state_name(s.state),
+			.pid = s.pid, .lcore = s.lcore, .cpu = s.cpu,
+			.restarts = s.restarts,
+			.rx_pps = rate(s.stats.rx, w->prev_rx, ms),
+			.tx_pps = rate(s.stats.tx, w->prev_tx, ms),
+			.drops = s.stats.drops,
+		};
+		w->prev_rx = s.stats.rx;
+		w->prev_tx = s.stats.tx;
 	}
-	sup.prev_port_rx = port_rx;
-	sup.prev_port_tx = port_tx;
 	sup.stats_ms = now;
-	mp_info("%s", line);
+	mp_view_print(&v, sup.tty);
 }
 
 static void
@@ -1054,6 +1069,7 @@ mp_sup_run(struct mp_config *cfg, struct mp_objects *o)
 	uv_timer_init(&sup.loop, &sup.stop_timer);
 	uv_timer_start(&sup.tick, on_tick, MP_TICK_MS, MP_TICK_MS);
 	sup.stats_ms = now_ms();
+	sup.tty = cfg->log_file == NULL && isatty(STDERR_FILENO);
 	if (cfg->stats.interval_s != 0)
 		uv_timer_start(&sup.stats, on_stats, cfg->stats.interval_s * 1000,
 			       cfg->stats.interval_s * 1000);

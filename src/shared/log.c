@@ -12,6 +12,13 @@
 
 static const char *log_ident = "mp";
 static enum mp_log_level log_max = MP_LOG_INFO;
+static unsigned long log_lines;
+
+unsigned long
+mp_log_lines(void)
+{
+	return __atomic_load_n(&log_lines, __ATOMIC_RELAXED);
+}
 
 void
 mp_log_init(const char *ident, enum mp_log_level max_level)
@@ -53,6 +60,7 @@ mp_log(enum mp_log_level level, const char *fmt, ...)
 	if (len > sizeof(line) - 2)
 		len = sizeof(line) - 2;
 	line[len++] = '\n';
+	__atomic_fetch_add(&log_lines, 1, __ATOMIC_RELAXED);
 	if (write(STDERR_FILENO, line, len) < 0)
 		return;
 }

@@ -21,6 +21,9 @@ void mp_log_init(const char *ident, enum mp_log_level max_level);
 void mp_log(enum mp_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* How many lines mp_log() has written so far. */
+unsigned long mp_log_lines(void);
+
 /*
  * Send stdout and stderr to path (append), opened anew; NULL keeps them.
  * Returns 0 or a negative errno (logged).

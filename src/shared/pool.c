@@ -139,7 +139,39 @@ static const struct rte_mempool_ops lanes_ops = {
 	.get_count = lanes_get_count,
 };
 
-RTE_MEMPOOL_REGISTER_OPS(lanes_ops);
+/*
+ * Mempools name their driver by an index into a per-process table, filled
+ * in the order drivers register.  The master links DPDK dynamically, like
+ * the stock tools (dpdk-dumpcap, dpdk-pdump), so the drivers its plugins
+ * register get the same indexes as in those tools, which create mempools
+ * the master uses for captures; registering ours after rte_eal_init()
+ * keeps it from shifting them.
+ */
+int
+mp_pool_register(void)
+{
+	return rte_mempool_register_ops(&lanes_ops);
+}
+
+/*
+ * Workers link DPDK statically (it starts three times faster), so their
+ * table differs from the master's.  They use no pool but this one, whose
+ * index the master chose: a worker puts our driver at that index.
+ */
+int
+mp_pool_attach(struct rte_mempool *mp)
+{
+	struct rte_mempool_ops_table *t = &rte_mempool_ops_table;
+
+	if (mp->ops_index < 0 || mp->ops_index >= RTE_MEMPOOL_MAX_OPS_IDX)
+		return -EPROTO;
+	rte_spinlock_lock(&t->sl);
+	t->ops[mp->ops_index] = lanes_ops;
+	if (t->num_ops <= (uint32_t)mp->ops_index)
+		t->num_ops = (uint32_t)mp->ops_index + 1;
+	rte_spinlock_unlock(&t->sl);
+	return 0;
+}
 
 int
 mp_pool_add_lane(struct rte_mempool *mp, unsigned int lcore)
@@ -179,14 +211,6 @@ void
 mp_ring_repair_consumer(struct rte_ring *r)
 {
 	r->cons.head = r->cons.tail;
-}
-
-int
-mp_pool_check(const struct rte_mempool *mp)
-{
-	const struct rte_mempool_ops *ops = rte_mempool_get_ops(mp->ops_index);
-
-	return strcmp(ops->name, MP_POOL_OPS_NAME) == 0 ? 0 : -EPROTO;
 }
 
 struct rte_mempool *

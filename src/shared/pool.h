@@ -66,11 +66,17 @@ int mp_pool_add_lane(struct rte_mempool *mp, unsigned int lcore);
 void mp_pool_repair_lane(struct rte_mempool *mp, unsigned int lcore);
 
 /*
- * Check that mp uses the mp_lanes driver in this process too (secondaries
- * must register the same mempool drivers in the same order as the primary).
- * Returns 0 or -EPROTO.
+ * Register the mp_lanes driver: in the master, after rte_eal_init().
+ * Returns its index in the mempool driver table or a negative errno.
  */
-int mp_pool_check(const struct rte_mempool *mp);
+int mp_pool_register(void);
+
+/*
+ * In a worker: make this process use the mp_lanes driver for mp, at the
+ * index the master gave it (the two processes link DPDK differently, so
+ * their driver tables differ).  Returns 0 or -EPROTO.
+ */
+int mp_pool_attach(struct rte_mempool *mp);
 
 /* Undo a half-done dequeue by a killed single consumer of ring r. */
 void mp_ring_repair_consumer(struct rte_ring *r);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mpworker: a DPDK secondary started by mpmaster as
- *   mpworker [EAL args] -- -n ID [--fault=segv|abort|hang --fault-after=N]
+ *   mpworker [EAL args] -- -n ID [--handler=l2fwd|macswap]
+ *                          [--fault=segv|abort|hang --fault-after=N]
  * It attaches to the master's shared objects and forwards the packets the
  * distributor puts on its ring.  Exit codes: 0 stopped on request, 1 usage,
  * 2 could not attach.
@@ -28,8 +29,10 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-		"Usage: mpworker [EAL args] -- -n ID [--fault=segv|abort|hang] [--fault-after=N]\n"
+		"Usage: mpworker [EAL args] -- -n ID [--handler=NAME] [--fault=KIND] [--fault-after=N]\n"
 		"  -n ID              worker id (its ring, TX queue and table slot)\n"
+		"  --handler=NAME     l2fwd (default: out of the paired port) or macswap\n"
+		"                     (also swap source and destination MAC)\n"
 		"  --fault=KIND       crash for real after --fault-after packets (default 1000):\n"
 		"                     segv (NULL write in the handler), abort, hang (no heartbeat)\n");
 }
@@ -54,11 +57,28 @@ parse_uint(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+static const struct mp_handler *const handlers[] = {
+	&mp_l2fwd_handler,
+	&mp_macswap_handler,
+};
+
+static const struct mp_handler *
+find_handler(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < RTE_DIM(handlers); i++)
+		if (strcmp(handlers[i]->name, name) == 0)
+			return handlers[i];
+	return NULL;
+}
+
 static int
-parse_args(int argc, char **argv, unsigned int *id, enum mp_fault *fault,
-	   uint64_t *fault_after)
+parse_args(int argc, char **argv, unsigned int *id, const struct mp_handler **handler,
+	   enum mp_fault *fault, uint64_t *fault_after)
 {
 	static const struct option longopts[] = {
+		{ "handler", required_argument, NULL, 'h' },
 		{ "fault", required_argument, NULL, 'f' },
 		{ "fault-after", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
@@ -78,6 +98,14 @@ parse_args(int argc, char **argv, unsigned int *id, enum mp_fault *fault,
 			}
 			*id = (unsigned int)v;
 			have_id = true;
+			break;
+		case 'h':
+			*handler = find_handler(optarg);
+			if (*handler == NULL) {
+				fprintf(stderr, "mpworker: unknown --handler \"%s\" (l2fwd or macswap)\n",
+					optarg);
+				return -EINVAL;
+			}
 			break;
 		case 'f':
 			if (strcmp(optarg, "segv") == 0)
@@ -112,6 +140,7 @@ parse_args(int argc, char **argv, unsigned int *id, enum mp_fault *fault,
 int
 main(int argc, char **argv)
 {
+	const struct mp_handler *handler = &mp_l2fwd_handler;
 	struct mp_worker_ctx ctx;
 	enum mp_fault fault = MP_FAULT_NONE;
 	uint64_t fault_after = 1000;
@@ -142,7 +171,7 @@ main(int argc, char **argv)
 	argc -= ret;
 	argv += ret;
 	argv[0] = (char *)"mpworker";
-	if (parse_args(argc, argv, &id, &fault, &fault_after) < 0) {
+	if (parse_args(argc, argv, &id, &handler, &fault, &fault_after) < 0) {
 		usage();
 		rte_eal_cleanup();
 		return 1;
@@ -157,7 +186,7 @@ main(int argc, char **argv)
 		(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 	ctx.fault = fault;
 	ctx.fault_after = fault_after;
-	mp_worker_run(&ctx, &mp_l2fwd_handler);
+	mp_worker_run(&ctx, handler);
 	rte_eal_cleanup();
 	return 0;
 }

@@ -83,10 +83,9 @@ mp_worker_attach(unsigned int id, struct mp_worker_ctx *ctx)
 		mp_err("worker %u: mempool \"%s\" not found", id, MP_POOL_NAME);
 		return -ENOENT;
 	}
-	if (mp_pool_check(ctx->pool) < 0) {
-		mp_err("worker %u: mempool \"%s\" does not use the %s driver in "
-		       "this process: worker and master are from different builds",
-		       id, MP_POOL_NAME, MP_POOL_OPS_NAME);
+	if (mp_pool_attach(ctx->pool) < 0) {
+		mp_err("worker %u: mempool \"%s\" has an invalid driver index %d",
+		       id, MP_POOL_NAME, ctx->pool->ops_index);
 		return -EPROTO;
 	}
 	ctx->slot = &ctx->shm->workers[id];

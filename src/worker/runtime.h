@@ -46,6 +46,8 @@ struct mp_handler {
 
 /* L2 forwarding to the paired port (0<->1, 2<->3 ...). */
 extern const struct mp_handler mp_l2fwd_handler;
+/* The same, swapping source and destination MAC: a handler that touches data. */
+extern const struct mp_handler mp_macswap_handler;
 
 /*
  * Find the shared objects of worker id after rte_eal_init() and mark the

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The periodic stats view: a table redrawn in place when the master's
+ * stderr is a terminal (an operator watching), one compact log line per
+ * interval otherwise (a log file or journal).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "master.h"
+
+/* 1234567 -> "1.23M"; keeps the table narrow. */
+static const char *
+human(double v, char *buf, size_t len)
+{
+	if (v >= 1e9)
+		snprintf(buf, len, "%.2fG", v / 1e9);
+	else if (v >= 1e6)
+		snprintf(buf, len, "%.2fM", v / 1e6);
+	else if (v >= 1e3)
+		snprintf(buf, len, "%.1fk", v / 1e3);
+	else
+		snprintf(buf, len, "%.0f", v);
+	return buf;
+}
+
+static void
+print_line(const struct mp_view *v)
+{
+	char line[1024];
+	size_t len;
+	unsigned int i;
+
+	len = (size_t)snprintf(line, sizeof(line),
+			       "stats: ports rx %.0f pps tx %.0f pps | dist dropped %" PRIu64,
+			       v->rx_pps, v->tx_pps, v->dist_dropped);
+	for (i = 0; i < v->nb_workers && len < sizeof(line); i++)
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+					" | w%u %s rx %.0f pps drops %" PRIu64,
+					v->workers[i].id, v->workers[i].state,
+					v->workers[i].rx_pps, v->workers[i].drops);
+	mp_info("%s", line);
+}
+
+/*
+ * The table is one write.  If nothing was logged since the last table, the
+ * cursor moves back up over it and it is redrawn in place; otherwise it is
+ * drawn below the new log lines.
+ */
+static void
+print_table(const struct mp_view *v)
+{
+	static unsigned long last_log_lines = (unsigned long)-1;
+	static unsigned int last_rows;
+	char buf[8192], a[16], b[16], c[16];
+	size_t len = 0;
+	unsigned int i, rows = 0;
+
+#define OUT(...)							\
+	do {								\
+		if (len < sizeof(buf))					\
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, \
+						__VA_ARGS__);		\
+	} while (0)
+
+	if (last_log_lines == mp_log_lines() && last_rows != 0)
+		OUT("\033[%uA", last_rows);
+	OUT("\033[J\033[1mmpmaster\033[0m  generation %" PRIu64 "  %s  "
+	    "ports rx %s pps  tx %s pps  distributor drops %s\n",
+	    v->generation, v->mode, human(v->rx_pps, a, sizeof(a)),
+	    human(v->tx_pps, b, sizeof(b)), human((double)v->dist_dropped, c, sizeof(c)));
+	OUT("  %-4s %-9s %8s %9s %8s %10s %10s %10s\n", "id", "state", "pid",
+	    "lcore@cpu", "restarts", "rx pps", "tx pps", "drops");
+	rows += 2;
+	for (i = 0; i < v->nb_workers; i++) {
+		const struct mp_view_worker *w = &v->workers[i];
+		char where[24];
+
+		snprintf(where, sizeof(where), "%u@%u", w->lcore, w->cpu);
+		OUT("  %-4u %-9s %8d %9s %8u %10s %10s %10s\n", w->id, w->state,
+		    w->pid, where, w->restarts, human(w->rx_pps, a, sizeof(a)),
+		    human(w->tx_pps, b, sizeof(b)), human((double)w->drops, c, sizeof(c)));
+		rows++;
+	}
+	for (i = 0; i < v->nb_ports; i++) {
+		OUT("  port %-3u rx %10s pps  tx %10s pps\n", v->ports[i].id,
+		    human(v->ports[i].rx_pps, a, sizeof(a)),
+		    human(v->ports[i].tx_pps, b, sizeof(b)));
+		rows++;
+	}
+#undef OUT
+	if (len > sizeof(buf))
+		len = sizeof(buf);
+	if (write(STDERR_FILENO, buf, len) < 0)
+		return;
+	last_rows = rows;
+	last_log_lines = mp_log_lines();
+}
+
+void
+mp_view_print(const struct mp_view *v, bool table)
+{
+	if (table)
+		print_table(v);
+	else
+		print_line(v);
+}
