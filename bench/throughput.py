@@ -1,54 +1,118 @@
 #!/usr/bin/env python3
 """Forwarding rate of mpmaster against DPDK's own client_server_mp.
 
-Runs the two pipelines alternately (A B A B ...) in one session on the same
-lcores and CPUs: the distributor (mp_server's main lcore) on CPU 0, one
-busy-polling worker (mp_client) on CPU 1, two net_null ports, 64-byte
-packets.  Reports the packets per second the worker side transmits (ports'
-opackets, read through the primary's telemetry) and the ratio of medians.
+Runs every variant once per round, rounds one after the other (A B C A B C
+...), all in one session on the same lcores and CPUs: the distributor
+(mp_server's main lcore) on CPU 0, the workers (mp_clients) on CPU 1,
+64-byte packets.  Reports the packets per second the worker side transmits
+(ports' opackets, read through the primary's telemetry), medians and spread
+over the rounds, and ratios.
+
+Variants, for each worker count:
+  null traffic (two net_null ports; every packet is the same, so one flow):
+    ref            client_server_mp
+    rr             mpmaster, round-robin, l2fwd handler
+    rr-macswap     mpmaster, round-robin, handler swapping MACs (touches data)
+  flows traffic (port 0 replays 1024 UDP flows from a pcap, port 1 is a
+  net_null without RX):
+    ref            client_server_mp
+    rr             mpmaster, round-robin
+    flow-hash      mpmaster, flow-hash
 
 Usage (root, hugepages reserved, dpdk-doc installed):
-    bench/throughput.py [--rounds 3] [--window 5] [--bin build]
+    bench/throughput.py [--workers 1,2,4] [--rounds 3] [--window 4]
+                        [--bin build] [--out bench/results/throughput.json]
 """
 import argparse
+import json
 import os
+import platform
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mpbench  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+WORKER_CPU = 1
+DIST_CPU = 0
 
 CONFIG = """eal:
   file_prefix: {prefix}
   main_lcore: 0
-  main_cpu: 0
+  main_cpu: {dist_cpu}
   memory_mb: 256
-  args: [--no-pci, --vdev=net_null0, --vdev=net_null1]
+  args: {eal_args}
 pid_file: {tmp}/mpmaster.pid
-distributor: {{lcore: 1, cpu: 0, burst: 32}}
+distributor: {{lcore: 1, cpu: {dist_cpu}, burst: 32, mode: {mode}}}
 workers:
   poll: busy
+  args: [--handler={handler}]
   instances:
-    - {{id: 0, lcore: 2, cpu: 1}}
+{instances}
 stats: {{interval_s: 0}}
 """
 
+VARIANTS = [
+    # (traffic, name, mode, handler); name "ref" is client_server_mp
+    ("null", "ref", None, None),
+    ("null", "rr", "round-robin", "l2fwd"),
+    ("null", "rr-macswap", "round-robin", "macswap"),
+    ("flows", "ref", None, None),
+    ("flows", "rr", "round-robin", "l2fwd"),
+    ("flows", "flow-hash", "flow-hash", "l2fwd"),
+]
 
-def run_mpmaster(binary, args, n):
+
+def write_flows_pcap(path, nflows=1024):
+    """nflows 64-byte UDP/IPv4 frames, one per flow, as a classic pcap."""
+    def csum(b):
+        s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+        s = (s >> 16) + (s & 0xffff)
+        return ~(s + (s >> 16)) & 0xffff
+
+    with open(path, "wb") as out:
+        out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i in range(nflows):
+            eth = bytes.fromhex("020000000002" "020000000001" "0800")
+            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 50, 0, 0, 64, 17, 0,
+                             bytes([10, 0, i >> 8, i & 255]), bytes([10, 1, 0, 1]))
+            ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+            udp = struct.pack("!HHHH", 1024 + i, 4789, 30, 0) + bytes(22)
+            frame = eth + ip + udp
+            out.write(struct.pack("<IIII", 0, i, len(frame), len(frame)) + frame)
+
+
+def eal_vdevs(traffic, pcap):
+    if traffic == "null":
+        return ["--vdev=net_null0", "--vdev=net_null1"]
+    # net_pcap has one TX queue per tx_pcap: give it one per possible worker
+    # (port 0 transmits nothing: its packets leave by its peer, port 1).
+    return ["--vdev=net_pcap0,rx_pcap=%s,infinite_rx=1%s" % (pcap, ",tx_pcap=/dev/null" * 4),
+            "--vdev=net_null1,no-rx=1"]
+
+
+def run_mpmaster(binary, args, n, workers, traffic, mode, handler):
     prefix = "mpbm%d_%d" % (os.getpid(), n)
     tmp = tempfile.mkdtemp(prefix="mpbench.")
     cfg = os.path.join(tmp, "mp.yaml")
+    instances = "".join("    - {id: %d, lcore: %d, cpu: %d}\n" % (i, 2 + i, WORKER_CPU)
+                        for i in range(workers))
     with open(cfg, "w") as f:
-        f.write(CONFIG.format(prefix=prefix, tmp=tmp))
+        f.write(CONFIG.format(
+            prefix=prefix, tmp=tmp, dist_cpu=DIST_CPU, mode=mode, handler=handler,
+            instances=instances,
+            eal_args=json.dumps(["--no-pci"] + eal_vdevs(traffic, args.pcap))))
     procs = [subprocess.Popen([os.path.join(binary, "mpmaster"), "-c", cfg],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     try:
         tel = mpbench.Telemetry(prefix)
-        mpbench.wait_for(lambda: mpbench.worker_state(tel, 0) == "running", 30)
+        mpbench.wait_for(lambda: all(mpbench.worker_state(tel, i) == "running"
+                                     for i in range(workers)), 30)
         return mpbench.measure_pps(tel, args.warmup, args.window)
     finally:
         mpbench.stop(procs)
@@ -56,19 +120,21 @@ def run_mpmaster(binary, args, n):
         subprocess.call(["rm", "-rf", tmp])
 
 
-def run_reference(refdir, args, n):
+def run_reference(refdir, args, n, workers, traffic):
     prefix = "mpbr%d_%d" % (os.getpid(), n)
     common = ["--file-prefix=" + prefix, "--no-pci"]
     procs = [subprocess.Popen(
-        [os.path.join(refdir, "mp_server"), "--lcores=0@0,1@0", "-m", "256",
-         "--vdev=net_null0", "--vdev=net_null1"] + common + ["--", "-p", "0x3", "-n", "1"],
+        [os.path.join(refdir, "mp_server"), "--lcores=0@%d,1@%d" % (DIST_CPU, DIST_CPU),
+         "-m", "256"] + eal_vdevs(traffic, args.pcap) + common +
+        ["--", "-p", "0x3", "-n", str(workers)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     try:
         tel = mpbench.Telemetry(prefix)
-        procs.append(subprocess.Popen(
-            [os.path.join(refdir, "mp_client"), "--lcores=2@1",
-             "--proc-type=secondary"] + common + ["--", "-n", "0"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        for i in range(workers):
+            procs.append(subprocess.Popen(
+                [os.path.join(refdir, "mp_client"), "--lcores=%d@%d" % (2 + i, WORKER_CPU),
+                 "--proc-type=secondary"] + common + ["--", "-n", str(i)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         mpbench.wait_for(lambda: tel.opackets() > 0, 30)
         return mpbench.measure_pps(tel, args.warmup, args.window)
     finally:
@@ -76,33 +142,84 @@ def run_reference(refdir, args, n):
         mpbench.clean_prefix(prefix)
 
 
+def summary(values):
+    return {"median": statistics.median(values), "min": min(values),
+            "max": max(values), "runs": values}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--workers", default="1,2,4")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--window", type=float, default=5.0)
-    ap.add_argument("--warmup", type=float, default=2.0)
+    ap.add_argument("--window", type=float, default=4.0)
+    ap.add_argument("--warmup", type=float, default=1.5)
     ap.add_argument("--bin", default="build")
+    ap.add_argument("--out", default=os.path.join(HERE, "results", "throughput.json"))
     args = ap.parse_args()
+    counts = [int(w) for w in args.workers.split(",")]
     refdir = subprocess.check_output(
         [os.path.join(HERE, "build-reference.sh"), os.path.join(HERE, "ref-build")],
         stderr=subprocess.DEVNULL).decode().strip()
-    mp, ref = [], []
-    for n in range(args.rounds):
-        mp.append(run_mpmaster(args.bin, args, n))
-        ref.append(run_reference(refdir, args, n))
-        print("round %d: mpmaster %.2f Mpps, client_server_mp %.2f Mpps"
-              % (n + 1, mp[-1] / 1e6, ref[-1] / 1e6), flush=True)
-    m, r = statistics.median(mp), statistics.median(ref)
-    # Virtual machines change speed between runs; a ratio within each
-    # adjacent pair of runs is less affected than the ratio of medians.
-    pairs = sorted(a / b for a, b in zip(mp, ref))
-    print("median: mpmaster %.2f Mpps (min %.2f max %.2f), client_server_mp "
-          "%.2f Mpps (min %.2f max %.2f), ratio of medians %.2f, "
-          "median of per-round ratios %.2f"
-          % (m / 1e6, min(mp) / 1e6, max(mp) / 1e6,
-             r / 1e6, min(ref) / 1e6, max(ref) / 1e6, m / r,
-             statistics.median(pairs)))
+    tmp = tempfile.mkdtemp(prefix="mpbench-pcap.")
+    args.pcap = os.path.join(tmp, "flows.pcap")
+    write_flows_pcap(args.pcap)
+
+    pps = {}
+    try:
+        for n in range(args.rounds):
+            for w in counts:
+                for traffic, name, mode, handler in VARIANTS:
+                    if name == "ref":
+                        r = run_reference(refdir, args, n, w, traffic)
+                    else:
+                        r = run_mpmaster(args.bin, args, n, w, traffic, mode, handler)
+                    pps.setdefault((w, traffic, name), []).append(r)
+                    print("round %d: %d worker(s), %-5s traffic, %-10s %6.2f Mpps"
+                          % (n + 1, w, traffic, name, r / 1e6), flush=True)
+    finally:
+        subprocess.call(["rm", "-rf", tmp])
+
+    results = []
+    for (w, traffic, name), values in pps.items():
+        results.append(dict(workers=w, traffic=traffic, variant=name, **summary(values)))
+    report = {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": "%s, %d CPUs, %s" % (platform.node(), os.cpu_count(), cpu_model()),
+        "kernel": platform.release(),
+        "rounds": args.rounds, "window_s": args.window,
+        "results": results,
+    }
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(report, f, indent=1)
+
+    def med(w, traffic, name):
+        return statistics.median(pps[(w, traffic, name)])
+
+    def cell(w, traffic, name):
+        v = pps[(w, traffic, name)]
+        return "%.2f (%.2f-%.2f)" % (statistics.median(v) / 1e6, min(v) / 1e6, max(v) / 1e6)
+
+    print("\nMpps, median (min-max) of %d rounds; %s" % (args.rounds, report["machine"]))
+    print("| workers | traffic | client_server_mp | mpmaster rr | ratio | other | vs rr |")
+    print("|---|---|---|---|---|---|---|")
+    for w in counts:
+        for traffic, other in (("null", "rr-macswap"), ("flows", "flow-hash")):
+            print("| %d | %s | %s | %s | **%.2fx** | %s: %s | %.2f |" % (
+                w, traffic, cell(w, traffic, "ref"), cell(w, traffic, "rr"),
+                med(w, traffic, "rr") / med(w, traffic, "ref"),
+                other, cell(w, traffic, other),
+                med(w, traffic, other) / med(w, traffic, "rr")))
+    print("results written to %s" % args.out)
     return 0
+
+
+def cpu_model():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "unknown CPU"
 
 
 if __name__ == "__main__":

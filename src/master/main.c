@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +170,66 @@ eal_init(const struct mp_config *cfg, const char *argv0)
 	return 0;
 }
 
+struct release_job {
+	const struct mp_config *cfg;
+	struct mp_objects *objects;
+	bool ports;		/* the ports were started */
+	bool objects_made;	/* mp_objects_create() ran */
+};
+
+static void *
+release_thread(void *arg)
+{
+	struct release_job *job = arg;
+
+	if (job->ports) {
+		rte_pdump_uninit();
+		mp_ports_stop(job->cfg);
+	}
+	if (job->objects_made)
+		mp_objects_free(job->objects);
+	rte_eal_cleanup();
+	return NULL;
+}
+
+/*
+ * Stop the ports, free the shared objects and release EAL.  DPDK takes
+ * locks in shared memory for this that a secondary killed at the wrong
+ * moment (a worker SIGKILLed inside its rte_eal_init(), a stock tool
+ * killed mid-lookup) can have left held, and then waits for them forever.
+ * So the release runs on its own thread and the master waits for it at
+ * most MP_RELEASE_TIMEOUT_S: an exit with the release unfinished is better
+ * than a stop that never ends.  The kernel frees the memory either way.
+ * Returns 0, or -ETIMEDOUT after logging it.
+ */
+static int
+release_dpdk(const struct mp_config *cfg, struct mp_objects *objects,
+	     bool ports, bool objects_made)
+{
+	struct release_job job = { cfg, objects, ports, objects_made };
+	struct timespec deadline;
+	pthread_t thread;
+	int rc;
+
+	rc = pthread_create(&thread, NULL, release_thread, &job);
+	if (rc != 0) {
+		mp_warn("pthread_create() failed while releasing DPDK: %s; releasing inline",
+			strerror(rc));
+		release_thread(&job);
+		return 0;
+	}
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += MP_RELEASE_TIMEOUT_S;
+	rc = pthread_timedjoin_np(thread, NULL, &deadline);
+	if (rc != 0) {
+		mp_err("releasing DPDK did not finish within %d s (a lock in shared "
+		       "memory held by a killed secondary?): exiting without it",
+		       MP_RELEASE_TIMEOUT_S);
+		return -ETIMEDOUT;
+	}
+	return 0;
+}
+
 /* Start the primary, supervise until stopped, tear down. */
 static int
 run(struct mp_config *cfg, char **argv)
@@ -221,24 +282,26 @@ run(struct mp_config *cfg, char **argv)
 	if (rc < 0)
 		goto fail;
 
-	rte_pdump_uninit();
-	mp_ports_stop(cfg);
-	mp_objects_free(&objects);
-	rte_eal_cleanup();
+	rc = release_dpdk(cfg, &objects, true, true);
 	mp_rtfiles_remove(cfg->eal.file_prefix, &cfg->eal.args);
 	mp_pidfile_remove(cfg->pid_file);
+	if (rc < 0)
+		_exit(MP_EXIT_UNCLEAN);
+	mp_sup_fini();
 	mp_info("stopped");
 	return MP_EXIT_OK;
 
 fail:
-	if (ports)
-		mp_ports_stop(cfg);
-	mp_objects_free(&objects);
+	rc = release_dpdk(cfg, &objects, ports, true);
+	goto fail_files;
 fail_eal:
-	rte_eal_cleanup();
+	rc = release_dpdk(cfg, &objects, false, false);
+fail_files:
 	mp_rtfiles_remove(cfg->eal.file_prefix, &cfg->eal.args);
 	if (pidfile)
 		mp_pidfile_remove(cfg->pid_file);
+	if (rc < 0)
+		_exit(MP_EXIT_UNCLEAN);
 	return MP_EXIT_STARTUP;
 }
 

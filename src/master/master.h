@@ -23,6 +23,11 @@ struct rte_memzone;
 #define MP_EXIT_OK 0
 #define MP_EXIT_CONFIG 1
 #define MP_EXIT_STARTUP 2
+/* Stopped, but DPDK's release of shared memory hung and was abandoned. */
+#define MP_EXIT_UNCLEAN 3
+
+/* How long the master waits for DPDK's release at exit. */
+#define MP_RELEASE_TIMEOUT_S 5
 
 /* The DPDK objects shared with the workers (objects.c). */
 struct mp_objects {
@@ -92,6 +97,13 @@ void mp_dist_stop(const struct mp_config *cfg, struct mp_objects *o);
  * could not be set up.
  */
 int mp_sup_run(struct mp_config *cfg, struct mp_objects *o);
+
+/*
+ * Close the control loop after DPDK has been released.  Until then stop
+ * signals stay caught (and ignored), so a repeated SIGTERM cannot cut the
+ * release short.
+ */
+void mp_sup_fini(void);
 
 /*
  * The lock under which the supervisor changes worker slots and replaces the

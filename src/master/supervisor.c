@@ -352,17 +352,23 @@ close_if_open(uv_handle_t *h)
 		uv_close(h, NULL);
 }
 
-/* Close every handle of ours so that uv_run() returns. */
+/*
+ * Close every handle of ours so that uv_run() returns, except the signal
+ * handles: they are only unreferenced, and stay installed until
+ * mp_sup_fini(), because libuv restores a signal's default action when its
+ * last handle closes and a stop signal arriving while the master releases
+ * DPDK would then kill it half-way.
+ */
 static void
 finish(void)
 {
 	unsigned int id;
 
 	uv_timer_stop(&sup.stop_timer);
-	close_if_open((uv_handle_t *)&sup.sig_term);
-	close_if_open((uv_handle_t *)&sup.sig_int);
-	close_if_open((uv_handle_t *)&sup.sig_hup);
-	close_if_open((uv_handle_t *)&sup.sig_usr1);
+	uv_unref((uv_handle_t *)&sup.sig_term);
+	uv_unref((uv_handle_t *)&sup.sig_int);
+	uv_unref((uv_handle_t *)&sup.sig_hup);
+	uv_unref((uv_handle_t *)&sup.sig_usr1);
 	close_if_open((uv_handle_t *)&sup.watchdog);
 	close_if_open((uv_handle_t *)&sup.tick);
 	close_if_open((uv_handle_t *)&sup.stats);
@@ -724,18 +730,25 @@ on_stats(uv_timer_t *timer)
 	mp_view_print(&v, sup.tty);
 }
 
+/* SIGKILL every worker still alive; reason (a literal) says why, for the log. */
 static void
-on_stop_timeout(uv_timer_t *timer)
+kill_remaining(const char *reason)
 {
 	unsigned int id;
 
 	for (id = 0; id < MP_MAX_WORKERS; id++) {
 		if (sup.w[id].proc == NULL)
 			continue;
-		mp_warn("worker %u (pid %d) did not stop within %u ms: SIGKILL",
-			id, sup.w[id].proc->pid, sup.cfg->workers.stop_timeout_ms);
-		kill_worker(&sup.w[id], SIGKILL, "stop timeout");
+		mp_warn("worker %u (pid %d): SIGKILL (%s)", id, sup.w[id].proc->pid, reason);
+		kill_worker(&sup.w[id], SIGKILL, reason);
 	}
+}
+
+static void
+on_stop_timeout(uv_timer_t *timer)
+{
+	mp_warn("stop_timeout_ms (%u) expired", sup.cfg->workers.stop_timeout_ms);
+	kill_remaining("stop timeout");
 }
 
 /*
@@ -751,7 +764,7 @@ begin_stop(int signum)
 	if (sup.stopping) {
 		mp_warn("SIG%s during shutdown: killing the workers now",
 			sigabbrev_np(signum));
-		on_stop_timeout(&sup.stop_timer);
+		kill_remaining("repeated stop signal");
 		return;
 	}
 	sup.stopping = true;
@@ -1079,8 +1092,22 @@ mp_sup_run(struct mp_config *cfg, struct mp_objects *o)
 			spawn_worker(&sup.w[id]);
 
 	uv_run(&sup.loop, UV_RUN_DEFAULT);
+	return 0;
+}
+
+void
+mp_sup_fini(void)
+{
+	int rc;
+
+	if (sup.cfg == NULL || sup.sig_term.loop == NULL)
+		return;
+	close_if_open((uv_handle_t *)&sup.sig_term);
+	close_if_open((uv_handle_t *)&sup.sig_int);
+	close_if_open((uv_handle_t *)&sup.sig_hup);
+	close_if_open((uv_handle_t *)&sup.sig_usr1);
+	uv_run(&sup.loop, UV_RUN_DEFAULT);
 	rc = uv_loop_close(&sup.loop);
 	if (rc < 0)
 		mp_warn("uv_loop_close() failed: %s", uv_strerror(rc));
-	return 0;
 }

@@ -145,6 +145,13 @@ main(int argc, char **argv)
 	enum mp_fault fault = MP_FAULT_NONE;
 	uint64_t fault_after = 1000;
 	struct timespec t0, t1;
+	/*
+	 * No path below calls rte_eal_cleanup(): in a secondary it takes the
+	 * primary's memory lock for writing to detach, and a worker killed
+	 * there (stop escalation, the watchdog) would leave the lock held and
+	 * the master waiting on it forever.  Exiting releases everything the
+	 * worker holds; what it owes the pool it has returned before.
+	 */
 	struct sigaction sa;
 	unsigned int id = 0;
 	int ret;
@@ -173,13 +180,10 @@ main(int argc, char **argv)
 	argv[0] = (char *)"mpworker";
 	if (parse_args(argc, argv, &id, &handler, &fault, &fault_after) < 0) {
 		usage();
-		rte_eal_cleanup();
 		return 1;
 	}
-	if (mp_worker_attach(id, &ctx) < 0) {
-		rte_eal_cleanup();
+	if (mp_worker_attach(id, &ctx) < 0)
 		return 2;
-	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	mp_info("worker %u attached: pid %d, lcore %u, EAL init and attach took %ld ms",
 		id, (int)getpid(), rte_lcore_id(),
@@ -187,6 +191,5 @@ main(int argc, char **argv)
 	ctx.fault = fault;
 	ctx.fault_after = fault_after;
 	mp_worker_run(&ctx, handler);
-	rte_eal_cleanup();
 	return 0;
 }
