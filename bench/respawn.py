@@ -13,15 +13,16 @@ Usage (root, hugepages reserved, from the build directory or with --bin):
     bench/respawn.py [--kills 20] [--bin build] [--poll busy|adaptive]
 """
 import argparse
-import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mpbench import Telemetry, clean_prefix, stop, wait_for  # noqa: E402
 
 CONFIG = """eal:
   file_prefix: {prefix}
@@ -37,28 +38,6 @@ workers:
     - {{id: 1, lcore: 3, cpu: {cpu1}}}
 stats: {{interval_s: 0}}
 """
-
-
-class Telemetry:
-    def __init__(self, prefix):
-        path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.sock.connect(path)
-        self.maxlen = json.loads(self.sock.recv(1024))["max_output_len"]
-
-    def get(self, cmd):
-        self.sock.send(cmd.encode())
-        return json.loads(self.sock.recv(self.maxlen))[cmd]
-
-
-def wait_for(pred, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = pred()
-        if value:
-            return value
-        time.sleep(0.001)
-    raise SystemExit("timed out")
 
 
 def main():
@@ -78,9 +57,6 @@ def main():
     master = subprocess.Popen([os.path.join(args.bin, "mpmaster"), "-c", cfg],
                               stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_for(lambda: os.path.exists(
-            "/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix), 30)
-        time.sleep(0.2)
         tel = Telemetry(prefix)
         running = lambda: all(w["state"] == "running"
                               for w in (tel.get("/mp/workers") or {"": {"state": ""}}).values())
@@ -112,19 +88,12 @@ def main():
         print("packets taken back from its ring (redistributed): mean %.0f, max %d"
               % (statistics.mean(redistributed), max(redistributed)))
     finally:
-        master.send_signal(signal.SIGTERM)
-        try:
-            rc = master.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            master.kill()
-            rc = master.wait()
-        subprocess.call(["rm", "-rf", tmp, "/var/run/dpdk/" + prefix])
-        for f in os.listdir("/dev/hugepages"):
-            if f.startswith(prefix + "map_"):
-                os.unlink(os.path.join("/dev/hugepages", f))
-        if rc != 0:
-            print("mpmaster exited %d" % rc, file=sys.stderr)
-            return 1
+        stop([master], timeout=20)
+        clean_prefix(prefix)
+        subprocess.call(["rm", "-rf", tmp])
+    if master.returncode != 0:
+        print("mpmaster exited %d" % master.returncode, file=sys.stderr)
+        return 1
     return 0
 
 

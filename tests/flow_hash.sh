@@ -7,11 +7,7 @@
 need_dpdk_env
 need_tap_env
 
-write_config "$T/mp.yaml" 2
-sed -i "s|  args: \[--no-pci.*|  args: $TAP_ARGS|" "$T/mp.yaml"
-start_master "$T/mp.yaml"
-wait_until 30 all_running 2 || fail "workers did not reach running"
-setup_namespaces
+start_tap_master 2
 ip netns exec "$NS1" iperf3 -s -p 5204 >/dev/null 2>&1 &
 STARTED_PIDS="$STARTED_PIDS $!"
 sleep 0.5

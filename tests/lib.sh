@@ -185,6 +185,16 @@ need_tap_env() {
 	command -v ping >/dev/null || skip "needs ping"
 }
 
+# start_tap_master NWORKERS: the master on the tap topology with NWORKERS
+# running workers, namespaces set up and ping passing.
+start_tap_master() {
+	write_config "$T/mp.yaml" "$1"
+	sed -i "s|  args: \[--no-pci.*|  args: $TAP_ARGS|" "$T/mp.yaml"
+	start_master "$T/mp.yaml"
+	wait_until 30 all_running "$1" || fail "workers did not reach running"
+	setup_namespaces
+}
+
 # Move the master's tap interfaces into fresh namespaces and address them.
 setup_namespaces() {
 	local ns dev addr

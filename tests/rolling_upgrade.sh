@@ -6,11 +6,7 @@
 need_dpdk_env
 need_tap_env
 
-write_config "$T/mp.yaml" 2
-sed -i "s|  args: \[--no-pci.*|  args: $TAP_ARGS|" "$T/mp.yaml"
-start_master "$T/mp.yaml"
-wait_until 30 all_running 2 || fail "workers did not reach running"
-setup_namespaces
+start_tap_master 2
 old0=$(worker_field 0 pid); old1=$(worker_field 1 pid)
 drops() { jget /mp/stats 'r["distributor"]["dropped"]' ; }
 wdrops() { jget /mp/workers 'r["0"]["drops"] + r["1"]["drops"]'; }

@@ -6,11 +6,7 @@
 need_dpdk_env
 need_tap_env
 
-write_config "$T/mp.yaml" 2
-sed -i "s|  args: \[--no-pci.*|  args: $TAP_ARGS|" "$T/mp.yaml"
-start_master "$T/mp.yaml"
-wait_until 30 all_running 2 || fail "workers did not reach running"
-setup_namespaces
+start_tap_master 2
 ip netns exec "$NS0" ping -c 5 -i 0.2 198.18.0.2 >"$T/ping" || fail "ping: $(cat "$T/ping")"
 log "$(grep 'packet loss' "$T/ping")"
 
