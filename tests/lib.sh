@@ -157,6 +157,8 @@ zombies() {
 	ps --ppid "$MASTER_PID" -o stat= 2>/dev/null | grep -c '^Z' || true
 }
 
+no_zombies() { [ "$(zombies)" = 0 ]; }
+
 # Wait until worker ID runs in a process other than OLD_PID.
 replaced() {
 	local pid

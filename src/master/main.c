@@ -287,7 +287,6 @@ run(struct mp_config *cfg, char **argv)
 	mp_pidfile_remove(cfg->pid_file);
 	if (rc < 0)
 		_exit(MP_EXIT_UNCLEAN);
-	mp_sup_fini();
 	mp_info("stopped");
 	return MP_EXIT_OK;
 

@@ -93,17 +93,11 @@ void mp_dist_stop(const struct mp_config *cfg, struct mp_objects *o);
 /*
  * Run the libuv control loop: spawn every configured worker, supervise
  * them, publish stats, and return once a SIGTERM/SIGINT-initiated graceful
- * stop has stopped every worker.  Returns 0 or a negative errno if the loop
- * could not be set up.
+ * stop has stopped every worker.  Stop signals stay caught (and ignored)
+ * after it returns, until the process exits.  Returns 0 or a negative
+ * errno if the loop could not be set up.
  */
 int mp_sup_run(struct mp_config *cfg, struct mp_objects *o);
-
-/*
- * Close the control loop after DPDK has been released.  Until then stop
- * signals stay caught (and ignored), so a repeated SIGTERM cannot cut the
- * release short.
- */
-void mp_sup_fini(void);
 
 /*
  * The lock under which the supervisor changes worker slots and replaces the

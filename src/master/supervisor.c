@@ -354,10 +354,10 @@ close_if_open(uv_handle_t *h)
 
 /*
  * Close every handle of ours so that uv_run() returns, except the signal
- * handles: they are only unreferenced, and stay installed until
- * mp_sup_fini(), because libuv restores a signal's default action when its
- * last handle closes and a stop signal arriving while the master releases
- * DPDK would then kill it half-way.
+ * handles: they are only unreferenced and stay installed until the process
+ * exits, because libuv restores a signal's default action when its last
+ * handle closes, and a stop signal arriving while the master releases DPDK
+ * or exits would then kill it half-way.  So the loop is never closed.
  */
 static void
 finish(void)
@@ -1095,19 +1095,3 @@ mp_sup_run(struct mp_config *cfg, struct mp_objects *o)
 	return 0;
 }
 
-void
-mp_sup_fini(void)
-{
-	int rc;
-
-	if (sup.cfg == NULL || sup.sig_term.loop == NULL)
-		return;
-	close_if_open((uv_handle_t *)&sup.sig_term);
-	close_if_open((uv_handle_t *)&sup.sig_int);
-	close_if_open((uv_handle_t *)&sup.sig_hup);
-	close_if_open((uv_handle_t *)&sup.sig_usr1);
-	uv_run(&sup.loop, UV_RUN_DEFAULT);
-	rc = uv_loop_close(&sup.loop);
-	if (rc < 0)
-		mp_warn("uv_loop_close() failed: %s", uv_strerror(rc));
-}
