@@ -15,9 +15,7 @@ Usage (root, hugepages reserved):
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -32,7 +30,6 @@ CONFIG = """eal:
   main_cpu: 0
   memory_mb: 256
   args: [--no-pci, "--vdev=net_null0,no-rx=1", "--vdev=net_null1,no-rx=1"]
-pid_file: {tmp}/mpmaster.pid
 distributor: {{lcore: 1, cpu: 0}}
 workers:
   poll: adaptive
@@ -83,19 +80,11 @@ def main():
     args = ap.parse_args()
 
     prefix = "mpbf%d" % os.getpid()
-    tmp = tempfile.mkdtemp(prefix="mpbench.")
-    cfg = os.path.join(tmp, "mp.yaml")
     ncpu = os.cpu_count()
-    with open(cfg, "w") as f:
-        f.write(CONFIG.format(prefix=prefix, tmp=tmp, instances="".join(
-            "    - {id: %d, lcore: %d, cpu: %d}\n" % (i, 2 + i, (i + 1) % ncpu)
-            for i in range(args.workers))))
-    master = subprocess.Popen([os.path.join(args.bin, "mpmaster"), "-c", cfg],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        tel = mpbench.Telemetry(prefix)
-        mpbench.wait_for(lambda: all(mpbench.worker_state(tel, i) == "running"
-                                     for i in range(args.workers)), 30)
+    config = CONFIG.format(prefix=prefix, instances="".join(
+        "    - {id: %d, lcore: %d, cpu: %d}\n" % (i, 2 + i, (i + 1) % ncpu)
+        for i in range(args.workers)))
+    with mpbench.mpmaster(args.bin, config, prefix, args.workers) as (master, tel):
         workers = [tel.get("/mp/workers")[str(i)]["pid"] for i in range(args.workers)]
         time.sleep(2)
         procs = [("mpmaster", master.pid)] + [("worker %d" % i, p) for i, p in enumerate(workers)]
@@ -108,10 +97,6 @@ def main():
         huge_kib = sum(os.stat(os.path.join("/dev/hugepages", f)).st_blocks * 512
                        for f in hugefiles) // 1024
         mem = {label: memory(pid) for label, pid in procs}
-    finally:
-        mpbench.stop([master])
-        mpbench.clean_prefix(prefix)
-        subprocess.call(["rm", "-rf", tmp])
 
     threads = []
     for label, pid in procs:

@@ -1,12 +1,16 @@
 """Shared pieces of the benchmarks: telemetry client, process and
 runtime-file handling.  Every run uses its own DPDK file prefix and removes
 its runtime directory and hugepage files afterwards."""
+import contextlib
 import json
 import os
 import signal
 import socket
 import subprocess
+import tempfile
 import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 class Telemetry:
@@ -78,3 +82,54 @@ def measure_pps(tel, warmup, window):
     time.sleep(window)
     b, t1 = tel.opackets(), time.monotonic()
     return (b - a) / (t1 - t0)
+
+
+def build_reference():
+    """Build DPDK's client_server_mp (once); returns its directory."""
+    return subprocess.check_output(
+        [os.path.join(HERE, "build-reference.sh"), os.path.join(HERE, "ref-build")],
+        stderr=subprocess.DEVNULL).decode().strip()
+
+
+@contextlib.contextmanager
+def mpmaster(binary, config, prefix, workers):
+    """Run mpmaster with config (YAML text without pid_file, which goes to a
+    temporary directory) for the duration of the with block; yields
+    (process, telemetry) once workers 0..workers-1 are running."""
+    tmp = tempfile.mkdtemp(prefix="mpbench.")
+    cfg = os.path.join(tmp, "mp.yaml")
+    with open(cfg, "w") as f:
+        f.write(config + "pid_file: %s/mpmaster.pid\n" % tmp)
+    proc = subprocess.Popen([os.path.join(binary, "mpmaster"), "-c", cfg],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        tel = Telemetry(prefix)
+        wait_for(lambda: all(worker_state(tel, i) == "running" for i in range(workers)), 30)
+        yield proc, tel
+    finally:
+        stop([proc], timeout=20)
+        clean_prefix(prefix)
+        subprocess.call(["rm", "-rf", tmp])
+
+
+@contextlib.contextmanager
+def reference(refdir, prefix, clients, vdevs, server_cpu=0, client_cpu=1):
+    """Run client_server_mp (mp_server on lcores 0 and 1 of server_cpu, the
+    clients on lcores 2.. of client_cpu) with the given --vdev arguments;
+    yields the server's telemetry once the clients are started."""
+    common = ["--file-prefix=" + prefix, "--no-pci"]
+    procs = [subprocess.Popen(
+        [os.path.join(refdir, "mp_server"), "--lcores=0@%d,1@%d" % (server_cpu, server_cpu),
+         "-m", "256"] + vdevs + common + ["--", "-p", "0x3", "-n", str(clients)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        tel = Telemetry(prefix)
+        for i in range(clients):
+            procs.append(subprocess.Popen(
+                [os.path.join(refdir, "mp_client"), "--lcores=%d@%d" % (2 + i, client_cpu),
+                 "--proc-type=secondary"] + common + ["--", "-n", str(i)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        yield tel
+    finally:
+        stop(procs)
+        clean_prefix(prefix)

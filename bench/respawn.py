@@ -16,19 +16,16 @@ import argparse
 import os
 import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mpbench import Telemetry, clean_prefix, stop, wait_for  # noqa: E402
+import mpbench  # noqa: E402
 
 CONFIG = """eal:
   file_prefix: {prefix}
   memory_mb: 256
   args: [--no-pci, --vdev=net_null0, --vdev=net_null1]
-pid_file: {tmp}/mpmaster.pid
 distributor: {{lcore: 1, cpu: 0}}
 workers:
   poll: {poll}
@@ -48,19 +45,8 @@ def main():
     args = ap.parse_args()
 
     prefix = "mpbench%d" % os.getpid()
-    tmp = tempfile.mkdtemp(prefix="mpbench.")
-    cfg = os.path.join(tmp, "mp.yaml")
-    with open(cfg, "w") as f:
-        f.write(CONFIG.format(prefix=prefix, tmp=tmp, poll=args.poll,
-                              cpu1=min(1, os.cpu_count() - 1)))
-    log = open(os.path.join(tmp, "master.log"), "w")
-    master = subprocess.Popen([os.path.join(args.bin, "mpmaster"), "-c", cfg],
-                              stdout=log, stderr=subprocess.STDOUT)
-    try:
-        tel = Telemetry(prefix)
-        running = lambda: all(w["state"] == "running"
-                              for w in (tel.get("/mp/workers") or {"": {"state": ""}}).values())
-        wait_for(running, 30)
+    config = CONFIG.format(prefix=prefix, poll=args.poll, cpu1=min(1, os.cpu_count() - 1))
+    with mpbench.mpmaster(args.bin, config, prefix, 2) as (master, tel):
         time.sleep(1)
         latencies, held, redistributed = [], [], []
         for _ in range(args.kills):
@@ -73,7 +59,7 @@ def main():
                 w = tel.get("/mp/workers")["0"]
                 return (w["pid"] not in (0, before["pid"])
                         and w["state"] == "running") and w
-            after = wait_for(replaced, 10)
+            after = mpbench.wait_for(replaced, 10)
             latencies.append((time.monotonic() - t0) * 1000)
             held.append(after["drops"] - before["drops"])
             time.sleep(0.3)
@@ -87,10 +73,6 @@ def main():
               "mean %.1f, max %d" % (statistics.mean(held), max(held)))
         print("packets taken back from its ring (redistributed): mean %.0f, max %d"
               % (statistics.mean(redistributed), max(redistributed)))
-    finally:
-        stop([master], timeout=20)
-        clean_prefix(prefix)
-        subprocess.call(["rm", "-rf", tmp])
     if master.returncode != 0:
         print("mpmaster exited %d" % master.returncode, file=sys.stderr)
         return 1

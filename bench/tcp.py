@@ -19,7 +19,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -33,7 +32,6 @@ CONFIG = """eal:
   main_cpu: 0
   memory_mb: 256
   args: {eal_args}
-pid_file: {tmp}/mpmaster.pid
 distributor: {{lcore: 1, cpu: 0, mode: {mode}}}
 workers:
   poll: adaptive
@@ -51,28 +49,12 @@ VARIANTS = [
 ]
 
 
-def sh(*cmd):
-    subprocess.check_call(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+TOPOLOGY = os.path.join(HERE, "..", "scripts", "topology.sh")
 
 
-def topology(prefix):
-    """Move the tap interfaces into two fresh namespaces; returns them."""
-    nss = []
-    mpbench.wait_for(lambda: subprocess.call(
-        ["ip", "link", "show", prefix + "b"], stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL) == 0, 20)
-    for suffix, dev, addr in (("n0", "a", "198.18.0.1"), ("n1", "b", "198.18.0.2")):
-        ns = prefix + suffix
-        sh("ip", "netns", "add", ns)
-        nss.append(ns)
-        sh("ip", "link", "set", prefix + dev, "netns", ns)
-        sh("ip", "-n", ns, "addr", "add", addr + "/24", "dev", prefix + dev)
-        sh("ip", "-n", ns, "link", "set", prefix + dev, "up")
-        sh("ip", "-n", ns, "link", "set", "lo", "up")
-    mpbench.wait_for(lambda: subprocess.call(
-        ["ip", "netns", "exec", nss[0], "ping", "-c", "1", "-W", "1", "198.18.0.2"],
-        stdout=subprocess.DEVNULL) == 0, 20)
-    return nss
+def topology(cmd, *args):
+    """Run a function of scripts/topology.sh, the tests' traffic topology."""
+    subprocess.check_call(["bash", "-c", '. "$0" && "$@"', TOPOLOGY, cmd] + list(args))
 
 
 def iperf(nss, seconds):
@@ -92,41 +74,21 @@ def iperf(nss, seconds):
 
 def run(args, n, workers, mode, refdir):
     prefix = "mpbt%d%d" % (os.getpid() % 10000, n)
+    nss = [prefix + "n0", prefix + "n1"]
     taps = ["--vdev=net_tap0,iface=%sa" % prefix, "--vdev=net_tap1,iface=%sb" % prefix]
-    tmp = tempfile.mkdtemp(prefix="mpbench.")
-    procs, nss = [], []
-    try:
-        if mode is None:
-            common = ["--file-prefix=" + prefix, "--no-pci"]
-            procs.append(subprocess.Popen(
-                [os.path.join(refdir, "mp_server"), "--lcores=0@0,1@0", "-m", "256"] + taps +
-                common + ["--", "-p", "0x3", "-n", "1"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-            mpbench.Telemetry(prefix)
-            procs.append(subprocess.Popen(
-                [os.path.join(refdir, "mp_client"), "--lcores=2@1", "--proc-type=secondary"] +
-                common + ["--", "-n", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        else:
-            cfg = os.path.join(tmp, "mp.yaml")
-            with open(cfg, "w") as f:
-                f.write(CONFIG.format(
-                    prefix=prefix, tmp=tmp, mode=mode, eal_args=json.dumps(["--no-pci"] + taps),
-                    instances="".join("    - {id: %d, lcore: %d, cpu: %d}\n" % (i, 2 + i, 1)
-                                      for i in range(workers))))
-            procs.append(subprocess.Popen([os.path.join(args.bin, "mpmaster"), "-c", cfg],
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-            tel = mpbench.Telemetry(prefix)
-            mpbench.wait_for(lambda: all(mpbench.worker_state(tel, i) == "running"
-                                         for i in range(workers)), 30)
-        nss = topology(prefix)
-        return iperf(nss, args.seconds)
-    finally:
-        for ns in nss:
-            subprocess.call("ip netns pids %s | xargs -r kill -KILL" % ns, shell=True)
-            subprocess.call(["ip", "netns", "del", ns])
-        mpbench.stop(procs)
-        mpbench.clean_prefix(prefix)
-        subprocess.call(["rm", "-rf", tmp])
+    if mode is None:
+        pipeline = mpbench.reference(refdir, prefix, 1, taps)
+    else:
+        pipeline = mpbench.mpmaster(args.bin, CONFIG.format(
+            prefix=prefix, mode=mode, eal_args=json.dumps(["--no-pci"] + taps),
+            instances="".join("    - {id: %d, lcore: %d, cpu: 1}\n" % (i, 2 + i)
+                              for i in range(workers))), prefix, workers)
+    with pipeline:
+        try:
+            topology("topology_up", prefix, *nss)
+            return iperf(nss, args.seconds)
+        finally:
+            topology("topology_down", *nss)
 
 
 def main():
@@ -135,9 +97,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--bin", default="build")
     args = ap.parse_args()
-    refdir = subprocess.check_output(
-        [os.path.join(HERE, "build-reference.sh"), os.path.join(HERE, "ref-build")],
-        stderr=subprocess.DEVNULL).decode().strip()
+    refdir = mpbench.build_reference()
     res = {}
     for n in range(args.rounds):
         for name, workers, mode in VARIANTS:

@@ -47,7 +47,6 @@ CONFIG = """eal:
   main_cpu: {dist_cpu}
   memory_mb: 256
   args: {eal_args}
-pid_file: {tmp}/mpmaster.pid
 distributor: {{lcore: 1, cpu: {dist_cpu}, burst: 32, mode: {mode}}}
 workers:
   poll: busy
@@ -98,48 +97,21 @@ def eal_vdevs(traffic, pcap):
 
 def run_mpmaster(binary, args, n, workers, traffic, mode, handler):
     prefix = "mpbm%d_%d" % (os.getpid(), n)
-    tmp = tempfile.mkdtemp(prefix="mpbench.")
-    cfg = os.path.join(tmp, "mp.yaml")
     instances = "".join("    - {id: %d, lcore: %d, cpu: %d}\n" % (i, 2 + i, WORKER_CPU)
                         for i in range(workers))
-    with open(cfg, "w") as f:
-        f.write(CONFIG.format(
-            prefix=prefix, tmp=tmp, dist_cpu=DIST_CPU, mode=mode, handler=handler,
-            instances=instances,
-            eal_args=json.dumps(["--no-pci"] + eal_vdevs(traffic, args.pcap))))
-    procs = [subprocess.Popen([os.path.join(binary, "mpmaster"), "-c", cfg],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-    try:
-        tel = mpbench.Telemetry(prefix)
-        mpbench.wait_for(lambda: all(mpbench.worker_state(tel, i) == "running"
-                                     for i in range(workers)), 30)
+    config = CONFIG.format(prefix=prefix, dist_cpu=DIST_CPU, mode=mode, handler=handler,
+                           instances=instances,
+                           eal_args=json.dumps(["--no-pci"] + eal_vdevs(traffic, args.pcap)))
+    with mpbench.mpmaster(binary, config, prefix, workers) as (_, tel):
         return mpbench.measure_pps(tel, args.warmup, args.window)
-    finally:
-        mpbench.stop(procs)
-        mpbench.clean_prefix(prefix)
-        subprocess.call(["rm", "-rf", tmp])
 
 
 def run_reference(refdir, args, n, workers, traffic):
     prefix = "mpbr%d_%d" % (os.getpid(), n)
-    common = ["--file-prefix=" + prefix, "--no-pci"]
-    procs = [subprocess.Popen(
-        [os.path.join(refdir, "mp_server"), "--lcores=0@%d,1@%d" % (DIST_CPU, DIST_CPU),
-         "-m", "256"] + eal_vdevs(traffic, args.pcap) + common +
-        ["--", "-p", "0x3", "-n", str(workers)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-    try:
-        tel = mpbench.Telemetry(prefix)
-        for i in range(workers):
-            procs.append(subprocess.Popen(
-                [os.path.join(refdir, "mp_client"), "--lcores=%d@%d" % (2 + i, WORKER_CPU),
-                 "--proc-type=secondary"] + common + ["--", "-n", str(i)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    with mpbench.reference(refdir, prefix, workers, eal_vdevs(traffic, args.pcap),
+                           DIST_CPU, WORKER_CPU) as tel:
         mpbench.wait_for(lambda: tel.opackets() > 0, 30)
         return mpbench.measure_pps(tel, args.warmup, args.window)
-    finally:
-        mpbench.stop(procs)
-        mpbench.clean_prefix(prefix)
 
 
 def summary(values):
@@ -157,9 +129,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "results", "throughput.json"))
     args = ap.parse_args()
     counts = [int(w) for w in args.workers.split(",")]
-    refdir = subprocess.check_output(
-        [os.path.join(HERE, "build-reference.sh"), os.path.join(HERE, "ref-build")],
-        stderr=subprocess.DEVNULL).decode().strip()
+    refdir = mpbench.build_reference()
     tmp = tempfile.mkdtemp(prefix="mpbench-pcap.")
     args.pcap = os.path.join(tmp, "flows.pcap")
     write_flows_pcap(args.pcap)

@@ -9,6 +9,7 @@ set -eu
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
+. "$top_srcdir/scripts/topology.sh"
 MPMASTER=$top_builddir/mpmaster
 NCPU=$(nproc)
 
@@ -48,10 +49,8 @@ cleanup() {
 	for pid in $(worker_pids_all); do
 		kill -KILL "$pid" 2>/dev/null || true
 	done
-	for ns in $NAMESPACES; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
-		ip netns del "$ns" 2>/dev/null || true
-	done
+	# shellcheck disable=SC2086
+	topology_down $NAMESPACES
 	rm -rf "/var/run/dpdk/$PREFIX"
 	rm -f /dev/hugepages/"${PREFIX}"map_* 2>/dev/null || true
 	rm -rf "$T"
@@ -173,11 +172,8 @@ stop_master() {
 	[ -z "$(worker_pids_all)" ] || fail "workers left: $(worker_pids_all)"
 }
 
-# The traffic topology: two net_tap ports whose interfaces live in two
-# network namespaces this test creates, 198.18.0.1 (NS0) and 198.18.0.2
-# (NS1), a benchmarking range nothing else uses; the kernels of the two
-# namespaces talk through the distributor and the workers.
-TAP_ARGS="[--no-pci, \"--vdev=net_tap0,iface=${PREFIX}a\", \"--vdev=net_tap1,iface=${PREFIX}b\"]"
+# The traffic topology (scripts/topology.sh) under this test's prefix.
+TAP_ARGS=$(topology_eal_args "$PREFIX")
 NS0=${PREFIX}n0
 NS1=${PREFIX}n1
 
@@ -199,19 +195,6 @@ start_tap_master() {
 
 # Move the master's tap interfaces into fresh namespaces and address them.
 setup_namespaces() {
-	local ns dev addr
-	wait_until 20 ip link show "${PREFIX}b" >/dev/null 2>&1 || fail "tap interfaces missing"
 	NAMESPACES="$NS0 $NS1"
-	set -- "$NS0" "${PREFIX}a" 198.18.0.1 "$NS1" "${PREFIX}b" 198.18.0.2
-	while [ $# -gt 0 ]; do
-		ns=$1 dev=$2 addr=$3
-		shift 3
-		ip netns add "$ns" || fail "ip netns add $ns"
-		ip link set "$dev" netns "$ns" || fail "moving $dev into $ns"
-		ip -n "$ns" addr add "$addr/24" dev "$dev"
-		ip -n "$ns" link set "$dev" up
-		ip -n "$ns" link set lo up
-	done
-	wait_until 20 ip netns exec "$NS0" ping -c 1 -W 1 198.18.0.2 >/dev/null ||
-		fail "no ping through the pipeline"
+	topology_up "$PREFIX" "$NS0" "$NS1" 2>"$T/topology" || fail "$(cat "$T/topology")"
 }

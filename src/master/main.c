@@ -7,7 +7,8 @@
  * running" checks come before rte_eal_init(), so the user gets one clear
  * line instead of EAL's lock error; the pid file is written only once the
  * primary is up.  Exit codes are those of SPEC.md: 0 clean stop, 1 config
- * or usage error, 2 start-up failure.
+ * or usage error, 2 start-up failure; and 3, stopped without DPDK's
+ * release finishing (see release_dpdk()).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -46,7 +47,8 @@ usage(FILE *out)
 		"       mpmaster -V | -h               version | this help\n"
 		"\n"
 		"FILE defaults to %s/mp.yaml.  Exit codes: 0 clean stop, 1 config or\n"
-		"usage error, 2 start-up failure.\n", MP_SYSCONFDIR);
+		"usage error, 2 start-up failure, 3 stopped but DPDK's release hung.\n",
+		MP_SYSCONFDIR);
 }
 
 /*
@@ -170,11 +172,13 @@ eal_init(const struct mp_config *cfg, const char *argv0)
 	return 0;
 }
 
+/* How long the master waits for DPDK's release at exit. */
+#define MP_RELEASE_TIMEOUT_S 5
+
 struct release_job {
 	const struct mp_config *cfg;
-	struct mp_objects *objects;
-	bool ports;		/* the ports were started */
-	bool objects_made;	/* mp_objects_create() ran */
+	struct mp_objects *objects;	/* all zero if never created */
+	bool ports;			/* the ports were started */
 };
 
 static void *
@@ -186,8 +190,7 @@ release_thread(void *arg)
 		rte_pdump_uninit();
 		mp_ports_stop(job->cfg);
 	}
-	if (job->objects_made)
-		mp_objects_free(job->objects);
+	mp_objects_free(job->objects);
 	rte_eal_cleanup();
 	return NULL;
 }
@@ -203,10 +206,9 @@ release_thread(void *arg)
  * Returns 0, or -ETIMEDOUT after logging it.
  */
 static int
-release_dpdk(const struct mp_config *cfg, struct mp_objects *objects,
-	     bool ports, bool objects_made)
+release_dpdk(const struct mp_config *cfg, struct mp_objects *objects, bool ports)
 {
-	struct release_job job = { cfg, objects, ports, objects_made };
+	struct release_job job = { cfg, objects, ports };
 	struct timespec deadline;
 	pthread_t thread;
 	int rc;
@@ -234,8 +236,9 @@ release_dpdk(const struct mp_config *cfg, struct mp_objects *objects,
 static int
 run(struct mp_config *cfg, char **argv)
 {
-	struct mp_objects objects;
+	struct mp_objects objects = { 0 };
 	bool pidfile = false, ports = false;
+	int status = MP_EXIT_STARTUP;
 	int rc;
 
 	disable_aslr(argv);
@@ -249,7 +252,7 @@ run(struct mp_config *cfg, char **argv)
 	if (rc < 0) {
 		mp_err("rte_mempool_register_ops() failed for %s: %s",
 		       MP_POOL_OPS_NAME, strerror(-rc));
-		goto fail_eal;
+		goto out;
 	}
 	mp_info("primary up: file prefix \"%s\", main lcore %u@%u, distributor lcore %u@%u, %u worker(s)",
 		cfg->eal.file_prefix, cfg->eal.main_lcore, cfg->eal.main_cpu,
@@ -258,10 +261,10 @@ run(struct mp_config *cfg, char **argv)
 
 	rc = mp_objects_create(cfg, &objects);
 	if (rc < 0)
-		goto fail_eal;
+		goto out;
 	rc = mp_ports_start(cfg, objects.pool, objects.shm);
 	if (rc < 0)
-		goto fail;
+		goto out;
 	ports = true;
 	rc = rte_pdump_init();
 	if (rc < 0)
@@ -269,39 +272,29 @@ run(struct mp_config *cfg, char **argv)
 			rte_strerror(rte_errno));
 	rc = mp_telemetry_register(cfg, &objects);
 	if (rc < 0)
-		goto fail;
+		goto out;
 	rc = mp_pidfile_write(cfg->pid_file);
 	if (rc < 0)
-		goto fail;
+		goto out;
 	pidfile = true;
 	rc = mp_dist_start(cfg, &objects);
 	if (rc < 0)
-		goto fail;
+		goto out;
 	rc = mp_sup_run(cfg, &objects);
 	mp_dist_stop(cfg, &objects);
-	if (rc < 0)
-		goto fail;
+	if (rc == 0)
+		status = MP_EXIT_OK;
 
-	rc = release_dpdk(cfg, &objects, true, true);
-	mp_rtfiles_remove(cfg->eal.file_prefix, &cfg->eal.args);
-	mp_pidfile_remove(cfg->pid_file);
-	if (rc < 0)
-		_exit(MP_EXIT_UNCLEAN);
-	mp_info("stopped");
-	return MP_EXIT_OK;
-
-fail:
-	rc = release_dpdk(cfg, &objects, ports, true);
-	goto fail_files;
-fail_eal:
-	rc = release_dpdk(cfg, &objects, false, false);
-fail_files:
+out:
+	rc = release_dpdk(cfg, &objects, ports);
 	mp_rtfiles_remove(cfg->eal.file_prefix, &cfg->eal.args);
 	if (pidfile)
 		mp_pidfile_remove(cfg->pid_file);
 	if (rc < 0)
-		_exit(MP_EXIT_UNCLEAN);
-	return MP_EXIT_STARTUP;
+		_exit(MP_EXIT_UNCLEAN);	/* not exit(): the release thread still runs */
+	if (status == MP_EXIT_OK)
+		mp_info("stopped");
+	return status;
 }
 
 int

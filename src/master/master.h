@@ -26,9 +26,6 @@ struct rte_memzone;
 /* Stopped, but DPDK's release of shared memory hung and was abandoned. */
 #define MP_EXIT_UNCLEAN 3
 
-/* How long the master waits for DPDK's release at exit. */
-#define MP_RELEASE_TIMEOUT_S 5
-
 /* The DPDK objects shared with the workers (objects.c). */
 struct mp_objects {
 	struct rte_mempool *pool;
@@ -65,6 +62,7 @@ int mp_objects_create(const struct mp_config *cfg, struct mp_objects *o);
 int mp_objects_ring_create(const struct mp_config *cfg, struct mp_objects *o,
 			   unsigned int id);
 
+/* Free what o holds and zero it; a zeroed o is left as it is. */
 void mp_objects_free(struct mp_objects *o);
 
 /* ports.c */

@@ -1094,4 +1094,3 @@ mp_sup_run(struct mp_config *cfg, struct mp_objects *o)
 	uv_run(&sup.loop, UV_RUN_DEFAULT);
 	return 0;
 }
-

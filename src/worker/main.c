@@ -137,6 +137,13 @@ parse_args(int argc, char **argv, unsigned int *id, const struct mp_handler **ha
 	return 0;
 }
 
+/*
+ * No path calls rte_eal_cleanup(): in a secondary it write-locks the
+ * primary's memory map to detach, and a worker killed there (stop
+ * escalation, the watchdog) would leave the lock held and the master
+ * waiting on it forever.  Exiting releases everything the worker holds;
+ * what it owes the pool it has returned before.
+ */
 int
 main(int argc, char **argv)
 {
@@ -145,13 +152,6 @@ main(int argc, char **argv)
 	enum mp_fault fault = MP_FAULT_NONE;
 	uint64_t fault_after = 1000;
 	struct timespec t0, t1;
-	/*
-	 * No path below calls rte_eal_cleanup(): in a secondary it takes the
-	 * primary's memory lock for writing to detach, and a worker killed
-	 * there (stop escalation, the watchdog) would leave the lock held and
-	 * the master waiting on it forever.  Exiting releases everything the
-	 * worker holds; what it owes the pool it has returned before.
-	 */
 	struct sigaction sa;
 	unsigned int id = 0;
 	int ret;
