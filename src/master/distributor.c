@@ -15,8 +15,10 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_ether.h>
@@ -53,6 +55,16 @@ struct dist_ctx {
 };
 
 static struct dist_ctx *dist;
+
+/*
+ * The distributor's progress, for mp_dist_quiesce(): a loop counter and
+ * whether the loop runs.  File-scope rather than in dist_ctx because the
+ * EAL's IPC thread reads it and must never see it freed.
+ */
+static struct {
+	uint64_t loops;
+	bool running;
+} progress __rte_cache_aligned;
 
 static void
 set_active(struct dist_ctx *d, uint64_t mask)
@@ -243,6 +255,8 @@ dist_main(void *arg)
 		rte_lcore_id(), mp_config_dist_mode_name(shm->dist_mode),
 		d->burst, d->nb_ports);
 	while (__atomic_load_n(&shm->dist_run, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&progress.loops, progress.loops + 1,
+				 __ATOMIC_RELEASE);
 		mask = __atomic_load_n(&shm->active_mask, __ATOMIC_ACQUIRE);
 		if (unlikely(mask != d->mask))
 			set_active(d, mask);
@@ -270,6 +284,7 @@ dist_main(void *arg)
 			shm->dist.redistributed = d->stats.redistributed;
 		}
 	}
+	__atomic_store_n(&progress.running, false, __ATOMIC_RELEASE);
 	shm->dist.redistributed = d->stats.redistributed;
 	mp_info("distributor stopped: rx %" PRIu64 " enqueued %" PRIu64
 		" dropped %" PRIu64, d->stats.rx, d->stats.enqueued,
@@ -306,8 +321,10 @@ mp_dist_start(const struct mp_config *cfg, struct mp_objects *o)
 	}
 	o->shm->dist_mode = cfg->distributor.mode;
 	__atomic_store_n(&o->shm->dist_run, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&progress.running, true, __ATOMIC_RELEASE);
 	rc = rte_eal_remote_launch(dist_main, d, cfg->distributor.lcore);
 	if (rc < 0) {
+		__atomic_store_n(&progress.running, false, __ATOMIC_RELEASE);
 		mp_err("rte_eal_remote_launch() failed for the distributor on lcore %u: %s",
 		       cfg->distributor.lcore, strerror(-rc));
 		goto fail;
@@ -320,6 +337,31 @@ fail:
 		free(d->stage[i]);
 	free(d);
 	return rc;
+}
+
+/*
+ * A loop iteration that began before this call may still use what the
+ * caller just unlinked (an ethdev callback); one that begins after cannot.
+ * So once the counter has moved on from the value read here, after a full
+ * fence that orders the unlink before the read, nothing uses it any more.
+ */
+int
+mp_dist_quiesce(unsigned int timeout_ms)
+{
+	struct timespec pause = { .tv_sec = 0, .tv_nsec = 10000 };
+	uint64_t deadline, seen;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	seen = __atomic_load_n(&progress.loops, __ATOMIC_ACQUIRE);
+	deadline = rte_get_timer_cycles() +
+		   rte_get_timer_hz() * timeout_ms / 1000;
+	while (__atomic_load_n(&progress.running, __ATOMIC_ACQUIRE) &&
+	       __atomic_load_n(&progress.loops, __ATOMIC_ACQUIRE) == seen) {
+		if (rte_get_timer_cycles() > deadline)
+			return -ETIMEDOUT;
+		nanosleep(&pause, NULL);
+	}
+	return 0;
 }
 
 void

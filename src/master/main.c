@@ -25,7 +25,6 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
-#include <rte_pdump.h>
 #include <rte_version.h>
 
 #include "log.h"
@@ -187,7 +186,7 @@ release_thread(void *arg)
 	struct release_job *job = arg;
 
 	if (job->ports) {
-		rte_pdump_uninit();
+		mp_capture_uninit();
 		mp_ports_stop(job->cfg);
 	}
 	mp_objects_free(job->objects);
@@ -266,10 +265,7 @@ run(struct mp_config *cfg, char **argv)
 	if (rc < 0)
 		goto out;
 	ports = true;
-	rc = rte_pdump_init();
-	if (rc < 0)
-		mp_warn("rte_pdump_init() failed: %s (dpdk-dumpcap will not work)",
-			rte_strerror(rte_errno));
+	mp_capture_init();
 	rc = mp_telemetry_register(cfg, &objects);
 	if (rc < 0)
 		goto out;

@@ -86,6 +86,25 @@ int mp_dist_start(const struct mp_config *cfg, struct mp_objects *o);
 /* Tell the distributor to stop and wait for its lcore to return. */
 void mp_dist_stop(const struct mp_config *cfg, struct mp_objects *o);
 
+/*
+ * Wait until the distributor has finished the loop iteration it is in, so
+ * that nothing it unlinked before the call (an RX callback) is still in
+ * use.  Callable from any thread; returns at once if the distributor does
+ * not run.  Returns 0, or -ETIMEDOUT after timeout_ms.
+ */
+int mp_dist_quiesce(unsigned int timeout_ms);
+
+/* capture.c */
+
+/*
+ * Serve dpdk-dumpcap and dpdk-pdump: initialise librte_pdump.  A failure
+ * is logged and leaves the pipeline without capture; it never stops it.
+ */
+void mp_capture_init(void);
+
+/* Stop serving capture tools. */
+void mp_capture_uninit(void);
+
 /* supervisor.c */
 
 /*
