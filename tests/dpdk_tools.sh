@@ -19,6 +19,8 @@ import struct, sys
 d = open(sys.argv[1], "rb").read(); i = n = 0
 while i + 8 <= len(d):
     t, l = struct.unpack_from("<II", d, i)
+    if l < 12:           # a truncated or corrupt block ends the count
+        break
     n += t == 6
     i += l
 print(n)' "$1"
