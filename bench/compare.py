@@ -13,10 +13,8 @@ Usage (root, hugepages reserved, dpdk-doc installed):
 """
 import argparse
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mpbench  # noqa: E402
@@ -36,12 +34,9 @@ def main():
     args = ap.parse_args()
     bins = args.bins.split(",")
     refdir = mpbench.build_reference()
-    tmp = tempfile.mkdtemp(prefix="mpbench-pcap.")
-    args.pcap = os.path.join(tmp, "flows.pcap")
-    throughput.write_flows_pcap(args.pcap)
 
     ratios = {b: [] for b in bins}
-    try:
+    with throughput.flows_pcap() as args.pcap:
         for n in range(args.rounds):
             ref = throughput.run_reference(refdir, args, n, args.workers, args.traffic)
             line = "round %d: client_server_mp %.2f Mpps" % (n + 1, ref / 1e6)
@@ -51,8 +46,6 @@ def main():
                 ratios[b].append(r / ref)
                 line += " | %s %.2f Mpps (%.2fx)" % (b, r / 1e6, r / ref)
             print(line, flush=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     for b in bins:
         v = ratios[b]
         print("%s: median ratio %.3f (%.3f-%.3f) over %d rounds"

@@ -24,12 +24,13 @@ Usage (root, hugepages reserved, dpdk-doc installed):
                         [--bin build] [--out bench/results/throughput.json]
 """
 import argparse
+import contextlib
 import json
 import os
 import platform
+import shutil
 import statistics
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -86,6 +87,18 @@ def write_flows_pcap(path, nflows=1024):
             out.write(struct.pack("<IIII", 0, i, len(frame), len(frame)) + frame)
 
 
+@contextlib.contextmanager
+def flows_pcap():
+    """The path of a fresh flows pcap (write_flows_pcap), removed afterwards."""
+    tmp = tempfile.mkdtemp(prefix="mpbench-pcap.")
+    try:
+        path = os.path.join(tmp, "flows.pcap")
+        write_flows_pcap(path)
+        yield path
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def eal_vdevs(traffic, pcap):
     if traffic == "null":
         return ["--vdev=net_null0", "--vdev=net_null1"]
@@ -130,12 +143,9 @@ def main():
     args = ap.parse_args()
     counts = [int(w) for w in args.workers.split(",")]
     refdir = mpbench.build_reference()
-    tmp = tempfile.mkdtemp(prefix="mpbench-pcap.")
-    args.pcap = os.path.join(tmp, "flows.pcap")
-    write_flows_pcap(args.pcap)
 
     pps = {}
-    try:
+    with flows_pcap() as args.pcap:
         for n in range(args.rounds):
             for w in counts:
                 for traffic, name, mode, handler in VARIANTS:
@@ -146,8 +156,6 @@ def main():
                     pps.setdefault((w, traffic, name), []).append(r)
                     print("round %d: %d worker(s), %-5s traffic, %-10s %6.2f Mpps"
                           % (n + 1, w, traffic, name, r / 1e6), flush=True)
-    finally:
-        subprocess.call(["rm", "-rf", tmp])
 
     results = []
     for (w, traffic, name), values in pps.items():

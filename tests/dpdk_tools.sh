@@ -12,28 +12,25 @@ for tool in dpdk-proc-info dpdk-dumpcap dpdk-pdump; do
 done
 CAPTURES=${CAPTURES:-5}
 
-# Enhanced packet blocks in a pcapng file.
-pcapng_count() {
+# Packets in a capture file: enhanced packet blocks of a pcapng file
+# (dpdk-dumpcap), records of a classic pcap file (dpdk-pdump).
+packet_count() {
 	python3 -c '
 import struct, sys
-d = open(sys.argv[1], "rb").read(); i = n = 0
-while i + 8 <= len(d):
-    t, l = struct.unpack_from("<II", d, i)
-    if l < 12:           # a truncated or corrupt block ends the count
-        break
-    n += t == 6
-    i += l
-print(n)' "$1"
-}
-
-# Records in a classic pcap file.
-pcap_count() {
-	python3 -c '
-import struct, sys
-d = open(sys.argv[1], "rb").read(); i = 24; n = 0
-while i + 16 <= len(d):
-    n += 1
-    i += 16 + struct.unpack_from("<I", d, i + 8)[0]
+d = open(sys.argv[1], "rb").read(); n = 0
+if d[:4] == b"\x0a\x0d\x0d\x0a":
+    i = 0
+    while i + 8 <= len(d):
+        t, l = struct.unpack_from("<II", d, i)
+        if l < 12:           # a truncated or corrupt block ends the count
+            break
+        n += t == 6
+        i += l
+else:
+    i = 24
+    while i + 16 <= len(d):
+        n += 1
+        i += 16 + struct.unpack_from("<I", d, i + 8)[0]
 print(n)' "$1"
 }
 
@@ -61,7 +58,7 @@ for i in $(seq "$CAPTURES"); do
 		-i 0 -c 1000 -w "$T/cap.pcapng" >"$T/dumpcap" 2>&1 ||
 		fail "dpdk-dumpcap (capture $i) failed: $(tail -5 "$T/dumpcap")"
 	master_alive || fail "the master died when capture $i ended"
-	count=$(pcapng_count "$T/cap.pcapng")
+	count=$(packet_count "$T/cap.pcapng")
 	# dumpcap stops after the burst that reaches the count.
 	[ "$count" -ge 1000 ] || fail "capture $i holds $count packets, want at least 1000"
 done
@@ -79,7 +76,7 @@ wait_until 30 grep -q "core (" "$T/pdump" ||
 sleep 0.5
 kill -INT "$pdump"
 wait "$pdump" || fail "dpdk-pdump exited $?: $(tail -5 "$T/pdump")"
-count=$(pcap_count "$T/port1.pcap")
+count=$(packet_count "$T/port1.pcap")
 log "dpdk-pdump: $count packets of port 1"
 # Half a second of net_null traffic is hundreds of thousands of packets.
 [ "$count" -ge 1000 ] || fail "the pdump file holds $count packets"

@@ -58,8 +58,9 @@ static struct dist_ctx *dist;
 
 /*
  * The distributor's progress, for mp_dist_quiesce(): a loop counter and
- * whether the loop runs.  File-scope rather than in dist_ctx because the
- * EAL's IPC thread reads it and must never see it freed.
+ * whether the loop runs, both written only by the distributor's lcore.
+ * File-scope rather than in dist_ctx because the EAL's IPC thread reads
+ * them and must never see them freed.
  */
 static struct {
 	uint64_t loops;
@@ -254,6 +255,7 @@ dist_main(void *arg)
 	mp_info("distributor running on lcore %u (%s, burst %u, %u port(s))",
 		rte_lcore_id(), mp_config_dist_mode_name(shm->dist_mode),
 		d->burst, d->nb_ports);
+	__atomic_store_n(&progress.running, true, __ATOMIC_RELEASE);
 	while (__atomic_load_n(&shm->dist_run, __ATOMIC_ACQUIRE)) {
 		__atomic_store_n(&progress.loops, progress.loops + 1,
 				 __ATOMIC_RELEASE);
@@ -321,10 +323,8 @@ mp_dist_start(const struct mp_config *cfg, struct mp_objects *o)
 	}
 	o->shm->dist_mode = cfg->distributor.mode;
 	__atomic_store_n(&o->shm->dist_run, 1, __ATOMIC_RELEASE);
-	__atomic_store_n(&progress.running, true, __ATOMIC_RELEASE);
 	rc = rte_eal_remote_launch(dist_main, d, cfg->distributor.lcore);
 	if (rc < 0) {
-		__atomic_store_n(&progress.running, false, __ATOMIC_RELEASE);
 		mp_err("rte_eal_remote_launch() failed for the distributor on lcore %u: %s",
 		       cfg->distributor.lcore, strerror(-rc));
 		goto fail;
