@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -84,6 +85,45 @@ def measure_pps(tel, warmup, window):
     return (b - a) / (t1 - t0)
 
 
+def pause(leader):
+    """SIGSTOP every process of the pipeline led by leader (its process group)."""
+    os.killpg(leader.pid, signal.SIGSTOP)
+
+
+def resume(leader):
+    if leader.poll() is None:
+        os.killpg(leader.pid, signal.SIGCONT)
+
+
+def interleave(pipelines, slices, warmup, window, report=None):
+    """Measure several pipelines that were all started beforehand, taking
+    turns: in each of slices rounds, every pipeline in order is resumed,
+    measured (measure_pps) and paused again, so that only one runs at a
+    time.  pipelines maps a name to (group leader process, telemetry).
+    Turns of a second or two put the variants a few seconds apart, close
+    enough that this VM rarely changes speed between them, and no program
+    restarts in between.  Calls report(slice, {name: pps}) after each
+    round; returns {name: [pps of each round]}.  Leaves every pipeline
+    running."""
+    pps = {name: [] for name in pipelines}
+    try:
+        for leader, _ in pipelines.values():
+            pause(leader)
+        for n in range(slices):
+            for name, (leader, tel) in pipelines.items():
+                resume(leader)
+                try:
+                    pps[name].append(measure_pps(tel, warmup, window))
+                finally:
+                    pause(leader)
+            if report:
+                report(n, {name: v[-1] for name, v in pps.items()})
+    finally:
+        for leader, _ in pipelines.values():
+            resume(leader)
+    return pps
+
+
 def build_reference():
     """Build DPDK's client_server_mp (once); returns its directory."""
     return subprocess.check_output(
@@ -100,13 +140,21 @@ def mpmaster(binary, config, prefix, workers):
     cfg = os.path.join(tmp, "mp.yaml")
     with open(cfg, "w") as f:
         f.write(config + "pid_file: %s/mpmaster.pid\n" % tmp)
+    log = open(os.path.join(tmp, "mpmaster.log"), "w+")
     proc = subprocess.Popen([os.path.join(binary, "mpmaster"), "-c", cfg],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=log, process_group=0)
     try:
-        tel = Telemetry(prefix)
-        wait_for(lambda: all(worker_state(tel, i) == "running" for i in range(workers)), 30)
+        try:
+            tel = Telemetry(prefix)
+            wait_for(lambda: all(worker_state(tel, i) == "running" for i in range(workers)), 30)
+        except (TimeoutError, OSError):
+            log.seek(0)
+            print("mpmaster did not start; its log:\n" + log.read()[-4000:], file=sys.stderr)
+            raise
         yield proc, tel
     finally:
+        log.close()
+        resume(proc)
         stop([proc], timeout=20)
         clean_prefix(prefix)
         subprocess.call(["rm", "-rf", tmp])
@@ -115,21 +163,25 @@ def mpmaster(binary, config, prefix, workers):
 @contextlib.contextmanager
 def reference(refdir, prefix, clients, vdevs, server_cpu=0, client_cpu=1):
     """Run client_server_mp (mp_server on lcores 0 and 1 of server_cpu, the
-    clients on lcores 2.. of client_cpu) with the given --vdev arguments;
-    yields the server's telemetry once the clients are started."""
+    clients on lcores 2.. of client_cpu) with the given --vdev arguments, all
+    in the server's process group; yields (server process, server's
+    telemetry) once the clients are started."""
     common = ["--file-prefix=" + prefix, "--no-pci"]
-    procs = [subprocess.Popen(
+    server = subprocess.Popen(
         [os.path.join(refdir, "mp_server"), "--lcores=0@%d,1@%d" % (server_cpu, server_cpu),
          "-m", "256"] + vdevs + common + ["--", "-p", "0x3", "-n", str(clients)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, process_group=0)
+    procs = [server]
     try:
         tel = Telemetry(prefix)
         for i in range(clients):
             procs.append(subprocess.Popen(
                 [os.path.join(refdir, "mp_client"), "--lcores=%d@%d" % (2 + i, client_cpu),
                  "--proc-type=secondary"] + common + ["--", "-n", str(i)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        yield tel
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                process_group=server.pid))
+        yield server, tel
     finally:
+        resume(server)
         stop(procs)
         clean_prefix(prefix)

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Forwarding rate of mpmaster against DPDK's own client_server_mp.
 
-Runs every variant once per round, rounds one after the other (A B C A B C
-...), all in one session on the same lcores and CPUs: the distributor
-(mp_server's main lcore) on CPU 0, the workers (mp_clients) on CPU 1,
-64-byte packets.  Reports the packets per second the worker side transmits
-(ports' opackets, read through the primary's telemetry), medians and spread
-over the rounds, and ratios.
+For each worker count and kind of traffic, starts every variant at once (a
+DPDK primary each, with its own file prefix), then measures them taking
+turns (A B C A B C ...): only the variant being measured runs, the others
+are stopped with SIGSTOP.  All use the same lcores and CPUs: the
+distributor (mp_server's forwarding lcore) on CPU 0, the workers
+(mp_clients) on CPU 1, busy polling, 64-byte packets.  Reports the packets
+per second the worker side transmits (ports' opackets, read through the
+primary's telemetry), medians and spread over the turns, and ratios: the
+median of the ratios within each round of turns.
 
 Variants, for each worker count:
   null traffic (two net_null ports; every packet is the same, so one flow):
@@ -20,8 +23,9 @@ Variants, for each worker count:
     flow-hash      mpmaster, flow-hash
 
 Usage (root, hugepages reserved, dpdk-doc installed):
-    bench/throughput.py [--workers 1,2,4] [--rounds 3] [--window 4]
-                        [--bin build] [--out bench/results/throughput.json]
+    bench/throughput.py [--workers 1,2,4] [--rounds 15] [--window 1]
+                        [--bin build] [--burst 32]
+                        [--out bench/results/throughput.json]
 """
 import argparse
 import contextlib
@@ -48,12 +52,13 @@ CONFIG = """eal:
   main_cpu: {dist_cpu}
   memory_mb: 256
   args: {eal_args}
-distributor: {{lcore: 1, cpu: {dist_cpu}, burst: 32, mode: {mode}}}
+distributor: {{lcore: 1, cpu: {dist_cpu}, burst: {burst}, mode: {mode}}}
 workers:
   poll: busy
   args: [--handler={handler}]
   instances:
 {instances}
+  heartbeat_timeout_ms: 0   # paused turns would look like hangs
 stats: {{interval_s: 0}}
 """
 
@@ -108,23 +113,46 @@ def eal_vdevs(traffic, pcap):
             "--vdev=net_null1,no-rx=1"]
 
 
-def run_mpmaster(binary, args, n, workers, traffic, mode, handler):
+def mpmaster(binary, args, n, workers, traffic, mode, handler):
+    """mpbench.mpmaster() for variant n of this benchmark."""
     prefix = "mpbm%d_%d" % (os.getpid(), n)
     instances = "".join("    - {id: %d, lcore: %d, cpu: %d}\n" % (i, 2 + i, WORKER_CPU)
                         for i in range(workers))
     config = CONFIG.format(prefix=prefix, dist_cpu=DIST_CPU, mode=mode, handler=handler,
-                           instances=instances,
+                           burst=args.burst, instances=instances,
                            eal_args=json.dumps(["--no-pci"] + eal_vdevs(traffic, args.pcap)))
-    with mpbench.mpmaster(binary, config, prefix, workers) as (_, tel):
-        return mpbench.measure_pps(tel, args.warmup, args.window)
+    return mpbench.mpmaster(binary, config, prefix, workers)
 
 
-def run_reference(refdir, args, n, workers, traffic):
-    prefix = "mpbr%d_%d" % (os.getpid(), n)
-    with mpbench.reference(refdir, prefix, workers, eal_vdevs(traffic, args.pcap),
-                           DIST_CPU, WORKER_CPU) as tel:
-        mpbench.wait_for(lambda: tel.opackets() > 0, 30)
-        return mpbench.measure_pps(tel, args.warmup, args.window)
+def reference(refdir, args, workers, traffic):
+    """mpbench.reference() for this benchmark, once it forwards."""
+    prefix = "mpbr%d" % os.getpid()
+    pipeline = mpbench.reference(refdir, prefix, workers, eal_vdevs(traffic, args.pcap),
+                                 DIST_CPU, WORKER_CPU)
+
+    @contextlib.contextmanager
+    def forwarding():
+        with pipeline as (server, tel):
+            mpbench.wait_for(lambda: tel.opackets() > 0, 30)
+            yield server, tel
+    return forwarding()
+
+
+def measure(variants, args, refdir, workers, traffic, printer):
+    """Start every variant (name, build directory, mode, handler; build None
+    for the reference) and measure them in turns; returns {name: [pps of
+    each round]}."""
+    with contextlib.ExitStack() as stack:
+        pipelines = {}
+        for n, (name, binary, mode, handler) in enumerate(variants):
+            if binary is None:
+                cm = reference(refdir, args, workers, traffic)
+            else:
+                cm = mpmaster(binary, args, n, workers, traffic, mode, handler)
+            pipelines[name] = stack.enter_context(cm)
+            mpbench.pause(pipelines[name][0])	# not to slow the next start
+        return mpbench.interleave(pipelines, args.rounds, args.warmup, args.window,
+                                  printer)
 
 
 def summary(values):
@@ -135,10 +163,11 @@ def summary(values):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", default="1,2,4")
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--window", type=float, default=4.0)
-    ap.add_argument("--warmup", type=float, default=1.5)
+    ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--window", type=float, default=1.0)
+    ap.add_argument("--warmup", type=float, default=0.3)
     ap.add_argument("--bin", default="build")
+    ap.add_argument("--burst", type=int, default=32, help="mpmaster's distributor.burst")
     ap.add_argument("--out", default=os.path.join(HERE, "results", "throughput.json"))
     args = ap.parse_args()
     counts = [int(w) for w in args.workers.split(",")]
@@ -146,17 +175,18 @@ def main():
 
     pps = {}
     with flows_pcap() as args.pcap:
-        for n in range(args.rounds):
-            for w in counts:
-                for traffic, name, mode, handler in VARIANTS:
-                    if name == "ref":
-                        r = run_reference(refdir, args, n, w, traffic)
-                    else:
-                        r = run_mpmaster(args.bin, args, n, w, traffic, mode, handler)
-                    pps.setdefault((w, traffic, name), []).append(r)
-                    print("round %d: %d worker(s), %-5s traffic, %-10s %6.2f Mpps"
-                          % (n + 1, w, traffic, name, r / 1e6), flush=True)
+        for w in counts:
+            for traffic in ("null", "flows"):
+                variants = [(name, None if name == "ref" else args.bin, mode, handler)
+                            for t, name, mode, handler in VARIANTS if t == traffic]
 
+                def printer(n, last):
+                    print("round %d: %d worker(s), %-5s traffic: %s" % (
+                        n + 1, w, traffic, ", ".join(
+                            "%s %.2f Mpps" % (k, v / 1e6) for k, v in last.items())),
+                        flush=True)
+                for name, v in measure(variants, args, refdir, w, traffic, printer).items():
+                    pps[(w, traffic, name)] = v
     results = []
     for (w, traffic, name), values in pps.items():
         results.append(dict(workers=w, traffic=traffic, variant=name, **summary(values)))
