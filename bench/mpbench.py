@@ -38,6 +38,11 @@ class Telemetry:
     def opackets(self, ports=(0, 1)):
         return sum(self.get("/ethdev/stats,%d" % p)["opackets"] for p in ports)
 
+    def queue_opackets(self, ports=(0, 1)):
+        """Packets sent per TX queue index, summed over the ports."""
+        per_port = [self.get("/ethdev/stats,%d" % p)["q_opackets"] for p in ports]
+        return [sum(q) for q in zip(*per_port)]
+
 
 def worker_state(tel, wid):
     """State of worker wid, None until the master has registered /mp/."""

@@ -125,7 +125,9 @@ def mpmaster(binary, args, n, workers, traffic, mode, handler):
 
 
 def reference(refdir, args, workers, traffic):
-    """mpbench.reference() for this benchmark, once it forwards."""
+    """mpbench.reference() for this benchmark, once every client forwards
+    (each has a TX queue of its own): a client paused inside its EAL
+    start-up would hold locks that keep the next primary from starting."""
     prefix = "mpbr%d" % os.getpid()
     pipeline = mpbench.reference(refdir, prefix, workers, eal_vdevs(traffic, args.pcap),
                                  DIST_CPU, WORKER_CPU)
@@ -133,7 +135,7 @@ def reference(refdir, args, workers, traffic):
     @contextlib.contextmanager
     def forwarding():
         with pipeline as (server, tel):
-            mpbench.wait_for(lambda: tel.opackets() > 0, 30)
+            mpbench.wait_for(lambda: all(tel.queue_opackets()[:workers]), 30)
             yield server, tel
     return forwarding()
 
