@@ -115,9 +115,16 @@ wait_until() {
 	done
 }
 
+# The system interpreter rather than whatever python3 comes first on PATH:
+# a version manager's shim there (pyenv's) costs 0.3-1.5 s a call, and the
+# tests query telemetry hundreds of times.
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=python3
+python3() { "$PYTHON" "$@"; }
+
 # tel COMMAND: the JSON reply of the master's telemetry, via the stock client.
 tel() {
-	echo "$1" | dpdk-telemetry.py -f "$PREFIX" 2>/dev/null | tail -n 1
+	echo "$1" | python3 "$(command -v dpdk-telemetry.py)" -f "$PREFIX" 2>/dev/null | tail -n 1
 }
 
 # jget COMMAND PYEXPR: evaluate PYEXPR over the reply (bound to r).

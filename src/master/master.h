@@ -124,6 +124,13 @@ int mp_sup_run(struct mp_config *cfg, struct mp_objects *o);
 void mp_sup_lock(void);
 void mp_sup_unlock(void);
 
+/*
+ * How many worker processes exited before the master saw them running,
+ * some of them possibly killed inside rte_eal_init().  Call after
+ * mp_sup_run() returned.
+ */
+unsigned int mp_sup_unattached_exits(void);
+
 /* Copy a consistent view of worker slot id for a reader thread. */
 void mp_sup_worker_snapshot(const struct mp_objects *o, unsigned int id,
 			    struct mp_worker_slot *out);

@@ -81,6 +81,7 @@ struct sup {
 	uint64_t prev_port_rx[MP_MAX_PORTS];
 	uint64_t prev_port_tx[MP_MAX_PORTS];
 	bool tty;			/* stderr is a terminal: live table */
+	unsigned int unattached_exits;	/* workers that died before running */
 };
 
 static struct sup sup;
@@ -559,6 +560,8 @@ on_worker_exit(uv_process_t *proc, int64_t exit_status, int term_signal)
 	char what[48];
 
 	describe_exit(what, sizeof(what), exit_status, term_signal);
+	if (w->running_ms == 0)
+		sup.unattached_exits++;
 	/* Before anyone else uses what it shared: its pool lane and its ring. */
 	mp_pool_repair_lane(sup.o->pool, w->conf.lcore);
 	mp_ring_repair_consumer(sup.o->rings[w->conf.id]);
@@ -1033,6 +1036,12 @@ resolve_program(const struct mp_config *cfg, char *out)
 		return -ENOENT;
 	}
 	return 0;
+}
+
+unsigned int
+mp_sup_unattached_exits(void)
+{
+	return sup.unattached_exits;
 }
 
 int
