@@ -9,10 +9,7 @@
 need_dpdk_env
 
 KILLS=${INIT_KILLS:-40}
-RESTART="{backoff_ms: [10, 10], max_restarts: 100000, window_s: 1}" \
-	write_config "$T/mp.yaml" 2
-start_master "$T/mp.yaml"
-wait_until 30 all_running 2 || fail "workers did not reach running"
+start_master_fast_restart 2
 
 # Kill whichever worker process exists, 20-60 ms apart: with a 10 ms
 # backoff and 40-60 ms of EAL start-up most kills land inside rte_eal_init().
@@ -23,10 +20,7 @@ for k in $(seq 1 "$KILLS"); do
 	master_alive || fail "master died at kill $k"
 done
 wait_until 30 all_running 2 || fail "workers did not come back after the kills"
-for i in 0 1; do
-	a=$(worker_field $i rx); sleep 0.3; b=$(worker_field $i rx)
-	[ "$b" -gt "$a" ] || fail "worker $i does not forward after the kills"
-done
+expect_forwarding 2 "after the kills"
 stop_master
 log "kills $KILLS; hotplug lock readers given back at exit: $(grep -c 'gave back a memory hotplug lock reader' "$T/master.log")"
 log "PASS"

@@ -148,6 +148,25 @@ all_running() {
 	done
 }
 
+# A master with N workers, each restarted 10 ms after every exit without
+# limit, for tests that kill workers over and over; returns once all run.
+start_master_fast_restart() {
+	RESTART="{backoff_ms: [10, 10], max_restarts: 100000, window_s: 1}" \
+		write_config "$T/mp.yaml" "$1"
+	start_master "$T/mp.yaml"
+	wait_until 30 all_running "$1" || fail "workers did not reach running"
+}
+
+# expect_forwarding N WHEN: fail unless each of workers 0..N-1 dequeues
+# packets within 0.3 s; WHEN ends the failure message.
+expect_forwarding() {
+	local i a b
+	for i in $(seq 0 $(($1 - 1))); do
+		a=$(worker_field "$i" rx); sleep 0.3; b=$(worker_field "$i" rx)
+		[ "$b" -gt "$a" ] || fail "worker $i does not forward $2"
+	done
+}
+
 # Pids of every mpworker process of this test's prefix.
 worker_pids_all() {
 	pgrep -f -- "mpworker .*--file-prefix=$PREFIX( |$)" 2>/dev/null || true

@@ -7,10 +7,7 @@
 need_dpdk_env
 
 KILLS=${SOAK_KILLS:-100}
-RESTART="{backoff_ms: [10, 10], max_restarts: 100000, window_s: 1}" \
-	write_config "$T/mp.yaml" 2
-start_master "$T/mp.yaml"
-wait_until 30 all_running 2 || fail "workers did not reach running"
+start_master_fast_restart 2
 
 in_use() { jget /mp/stats 'r["mempool"]["in_use"]'; }
 max_in_use() { local i v m=0; for i in 1 2 3 4 5; do v=$(in_use); [ "$v" -gt "$m" ] && m=$v; sleep 0.1; done; echo "$m"; }
@@ -31,10 +28,7 @@ restarts=$(jget /mp/workers 'r["0"]["restarts"] + r["1"]["restarts"]')
 bound=$((before + restarts * 32))
 log "kills $KILLS, restarts $restarts, mempool in_use before $before after $after (bound $bound)"
 [ "$after" -le "$bound" ] || fail "mempool in_use $after exceeds $bound"
-for i in 0 1; do
-	a=$(worker_field $i rx); sleep 0.3; b=$(worker_field $i rx)
-	[ "$b" -gt "$a" ] || fail "worker $i does not forward after the soak"
-done
+expect_forwarding 2 "after the soak"
 no_zombies || fail "zombie processes"
 stop_master
 log "PASS"
