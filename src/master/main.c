@@ -143,10 +143,63 @@ check_not_running(const struct mp_config *cfg)
 	return 0;
 }
 
+static void
+deadline_in_ms(struct timespec *ts, long ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* How long rte_eal_init() may take before the master says what it may wait for. */
+#define MP_EAL_INIT_WARN_S 5
+
+struct init_watch {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+};
+
+/*
+ * A primary's rte_eal_init() takes an exclusive flock() on the hugepage
+ * directory, and waits for it without a word for as long as another DPDK
+ * process holds it, whatever its file prefix: one stopped (SIGSTOP, a
+ * debugger) or stuck inside its own start-up.  Say so once if the wait
+ * gets long, so that a start that hangs is not a silent one.
+ */
+static void *
+init_watch_thread(void *arg)
+{
+	struct init_watch *w = arg;
+	struct timespec deadline;
+	int rc = 0;
+
+	deadline_in_ms(&deadline, MP_EAL_INIT_WARN_S * 1000L);
+	pthread_mutex_lock(&w->lock);
+	while (!w->done && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&w->cond, &w->lock, &deadline);
+	if (!w->done)
+		mp_warn("rte_eal_init() has not returned after %d s: it may be "
+			"waiting for the hugepage directory's lock, held by another "
+			"DPDK process that is stopped or stuck inside its start-up",
+			MP_EAL_INIT_WARN_S);
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
 static int
 eal_init(const struct mp_config *cfg, const char *argv0)
 {
+	struct init_watch watch = {
+		PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false
+	};
 	struct mp_strv args;
+	pthread_t watcher;
+	bool watching;
 	int rc;
 
 	rc = mp_eal_primary_argv(cfg, argv0, &args);
@@ -160,7 +213,15 @@ eal_init(const struct mp_config *cfg, const char *argv0)
 		return -ENOMEM;
 	}
 	memcpy(copy, args.v, args.n * sizeof(*copy));
+	watching = pthread_create(&watcher, NULL, init_watch_thread, &watch) == 0;
 	rc = rte_eal_init((int)args.n, copy);
+	if (watching) {
+		pthread_mutex_lock(&watch.lock);
+		watch.done = true;
+		pthread_cond_signal(&watch.cond);
+		pthread_mutex_unlock(&watch.lock);
+		pthread_join(watcher, NULL);
+	}
 	free(copy);
 	mp_strv_free(&args);
 	if (rc < 0) {
@@ -200,18 +261,6 @@ release_thread(void *arg)
 	__atomic_store_n(&job->step, RELEASE_EAL, __ATOMIC_RELEASE);
 	rte_eal_cleanup();
 	return NULL;
-}
-
-static void
-deadline_in_ms(struct timespec *ts, long ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
 }
 
 /*
