@@ -337,6 +337,7 @@ run(struct mp_config *cfg, char **argv)
 		return MP_EXIT_STARTUP;
 	if (eal_init(cfg, argv[0]) < 0)
 		return MP_EXIT_STARTUP;
+	mp_eallock_init();
 	rc = mp_pool_register();
 	if (rc < 0) {
 		mp_err("rte_mempool_register_ops() failed for %s: %s",

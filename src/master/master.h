@@ -105,6 +105,24 @@ void mp_capture_init(void);
 /* Stop serving capture tools. */
 void mp_capture_uninit(void);
 
+/* eal_locks.c */
+
+/*
+ * Find EAL's shared configuration, after rte_eal_init(), so that locks left
+ * held by killed workers can be released.  Returns 0; -ENOENT or -EPROTO
+ * (logged) if it is not where or what this build expects, and then the
+ * repair below does nothing.
+ */
+int mp_eallock_init(void);
+
+/*
+ * After worker worker_id died before it was seen running: release any of
+ * EAL's memzone, tailq and mempool locks that is still held by a writer
+ * 200 ms on, the dead worker being that writer.  Blocks for those 200 ms
+ * only while a lock is held.
+ */
+void mp_eallock_release_dead_writers(unsigned int worker_id);
+
 /* supervisor.c */
 
 /*
