@@ -1,10 +1,15 @@
 #!/bin/bash
-# A worker killed while it holds EAL's memzone lock as a writer (inside
-# rte_eal_memzone_init(), where its start-up attaches the memzone table)
-# used to leave every later worker hanging in its own start-up, for good.
-# The master releases a dead worker's lock: the replacement runs, the
+# Workers killed while they hold a lock in EAL's shared configuration: the
+# master releases the dead worker's hold, the replacements run, the
 # pipeline forwards, and the master stops cleanly.  gdb stops the first
-# start of worker 0 at that point and kills it there.
+# start of each worker at such a point and kills it there:
+#  - worker 0 inside rte_eal_memzone_init(), holding the memzone lock as a
+#    writer;
+#  - worker 1 inside a memzone lookup (its ports' attach), holding the
+#    memzone lock as a reader.
+# Either used to make every later worker hang in its own start-up, which
+# takes that lock as a writer, and the master's release at exit give up
+# after 5 s with exit 3.
 . "$(dirname "$0")/lib.sh"
 need_dpdk_env
 command -v gdb >/dev/null || skip "needs gdb"
@@ -12,11 +17,15 @@ command -v gdb >/dev/null || skip "needs gdb"
 worker=$(dirname "$MPMASTER")/mpworker
 cat >"$T/worker-wrapper" <<WRAPPER
 #!/bin/bash
-if [ ! -e "$T/killed" ] && [[ " \$* " == *" -n 0 "* ]]; then
-	touch "$T/killed"
-	exec gdb -q -batch -ex 'break rte_eal_memzone_init' -ex run \\
-		-ex 'break rte_fbarray_attach' -ex continue -ex 'signal SIGKILL' \\
-		--args "$worker" "\$@" >"$T/gdb.log" 2>&1
+# The first start of worker N runs under gdb and is killed at breakpoint N.
+case " \$* " in
+*" -n 0 "*) id=0; at=(-ex 'break rte_eal_memzone_init' -ex run -ex 'break rte_fbarray_attach') ;;
+*" -n 1 "*) id=1; at=(-ex 'break rte_memzone_lookup' -ex run -ex 'break rte_fbarray_find_next_used') ;;
+esac
+if [ -n "\${id:-}" ] && [ ! -e "$T/killed\$id" ]; then
+	touch "$T/killed\$id"
+	exec gdb -q -batch "\${at[@]}" -ex continue -ex 'signal SIGKILL' \\
+		--args "$worker" "\$@" >"$T/gdb\$id.log" 2>&1
 fi
 exec "$worker" "\$@"
 WRAPPER
@@ -24,11 +33,15 @@ chmod +x "$T/worker-wrapper"
 write_config "$T/mp.yaml" 2
 sed -i "s|^workers:|workers:\n  program: $T/worker-wrapper|" "$T/mp.yaml"
 start_master "$T/mp.yaml"
-wait_until 60 all_running 2 || fail "workers not running 60 s after the kill: $(tail -3 "$T/gdb.log" 2>/dev/null)"
-grep -q "Breakpoint 2, .* rte_fbarray_attach" "$T/gdb.log" ||
-	fail "gdb did not stop the worker inside rte_eal_memzone_init(): $(tail -3 "$T/gdb.log")"
-grep -q "worker 0 died holding EAL's memzone lock as a writer" "$T/master.log" ||
-	fail "the master did not release the memzone lock"
+wait_until 60 all_running 2 || fail "workers not running 60 s after the kills"
+for id in 0 1; do
+	grep -q "Breakpoint" "$T/gdb$id.log" ||
+		fail "gdb did not stop worker $id where asked: $(tail -3 "$T/gdb$id.log")"
+done
+for holder in writer reader; do
+	grep -q "EAL's memzone lock is still held by a $holder 200 ms later: released" "$T/master.log" ||
+		fail "the master did not release the dead $holder's hold on the memzone lock"
+done
 expect_forwarding 2 "after the repair"
 stop_master
 log "PASS"

@@ -6,15 +6,19 @@
  * A worker's rte_eal_init() takes the memzone lock as a writer to attach
  * the memzone table, and its lookups take the tailq and mempool locks.  A
  * worker SIGKILLed inside one of these leaves the lock held for good, and
- * every later secondary then hangs in its own start-up (the memzone lock),
- * as does the master's next ring, memzone or mempool call.  DPDK offers no
- * way to find or break such a lock, so this module finds EAL's shared
- * configuration where EAL mapped it (its "config" runtime file), checks
- * that it is the layout of the DPDK it was built against, and releases a
- * writer that stays in place long after a worker died before running.
+ * every later secondary then hangs in its own start-up (a writer of the
+ * memzone lock), or the master's next ring, memzone or mempool call does
+ * (a writer or a reader), and with it the control loop or the release at
+ * exit.  DPDK offers no way to find or break such a lock, so this module
+ * finds EAL's shared configuration where EAL mapped it (its "config"
+ * runtime file), checks that it is the layout of the DPDK it was built
+ * against, and releases the hold of a writer or of one reader that stays
+ * in place long after a worker died before running.  Live holders keep
+ * these locks for microseconds.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,28 +116,38 @@ mp_eallock_init(void)
 	return 0;
 }
 
-/* Whether l has been held by a writer throughout the last few samples. */
-static int
-writer_stuck(rte_rwlock_t *l)
+enum holder { HOLDER_NONE, HOLDER_WRITER, HOLDER_READER };
+
+/*
+ * Who has held l throughout the last MP_EALLOCK_STUCK_MS: a writer, at
+ * least one reader, or nobody for a moment.  Returns as soon as the lock
+ * is seen free.
+ */
+static enum holder
+stuck_holder(rte_rwlock_t *l)
 {
 	struct timespec ms = { .tv_sec = 0, .tv_nsec = 1000000 };
+	bool writer = true, reader = true;
+	int32_t cnt;
 	unsigned int i;
 
-	for (i = 0; i < MP_EALLOCK_STUCK_MS; i++) {
-		if (!(__atomic_load_n(&l->cnt, __ATOMIC_ACQUIRE) & RTE_RWLOCK_WRITE))
-			return 0;
+	for (i = 0; i < MP_EALLOCK_STUCK_MS && (writer || reader); i++) {
+		cnt = __atomic_load_n(&l->cnt, __ATOMIC_ACQUIRE);
+		writer = writer && (cnt & RTE_RWLOCK_WRITE);
+		reader = reader && cnt >= RTE_RWLOCK_READ;
 		nanosleep(&ms, NULL);
 	}
-	return 1;
+	return writer ? HOLDER_WRITER : reader ? HOLDER_READER : HOLDER_NONE;
 }
 
 void
-mp_eallock_release_dead_writers(unsigned int worker_id)
+mp_eallock_release_dead_holder(unsigned int worker_id)
 {
 	struct {
 		rte_rwlock_t *lock;
 		const char *name;
 	} locks[3];
+	enum holder holder;
 	unsigned int i;
 
 	if (mcfg == NULL)
@@ -145,13 +159,17 @@ mp_eallock_release_dead_writers(unsigned int worker_id)
 	locks[2].lock = &mcfg->mplock;
 	locks[2].name = "mempool";
 	for (i = 0; i < RTE_DIM(locks); i++) {
-		if (!writer_stuck(locks[i].lock))
+		holder = stuck_holder(locks[i].lock);
+		if (holder == HOLDER_NONE)
 			continue;
-		/* What the holder's rte_rwlock_write_unlock() would have done. */
-		__atomic_fetch_sub(&locks[i].lock->cnt, RTE_RWLOCK_WRITE,
+		/* What the dead holder's unlock would have done. */
+		__atomic_fetch_sub(&locks[i].lock->cnt, holder == HOLDER_WRITER ?
+				   RTE_RWLOCK_WRITE : RTE_RWLOCK_READ,
 				   __ATOMIC_RELEASE);
-		mp_warn("worker %u died holding EAL's %s lock as a writer (held "
-			"for %d ms after its death): released it", worker_id,
-			locks[i].name, MP_EALLOCK_STUCK_MS);
+		mp_warn("worker %u died before running and EAL's %s lock is "
+			"still held by a %s %d ms later: released that hold",
+			worker_id, locks[i].name,
+			holder == HOLDER_WRITER ? "writer" : "reader",
+			MP_EALLOCK_STUCK_MS);
 	}
 }

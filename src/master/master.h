@@ -116,12 +116,13 @@ void mp_capture_uninit(void);
 int mp_eallock_init(void);
 
 /*
- * After worker worker_id died before it was seen running: release any of
- * EAL's memzone, tailq and mempool locks that is still held by a writer
- * 200 ms on, the dead worker being that writer.  Blocks for those 200 ms
- * only while a lock is held.
+ * After worker worker_id died before it was seen running: for each of
+ * EAL's memzone, tailq and mempool locks still held 200 ms on, by a writer
+ * or by readers, release the writer's hold or one reader's, the dead
+ * worker being that holder.  Blocks for those 200 ms only while a lock is
+ * held.
  */
-void mp_eallock_release_dead_writers(unsigned int worker_id);
+void mp_eallock_release_dead_holder(unsigned int worker_id);
 
 /* supervisor.c */
 

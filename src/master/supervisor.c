@@ -562,7 +562,7 @@ on_worker_exit(uv_process_t *proc, int64_t exit_status, int term_signal)
 	describe_exit(what, sizeof(what), exit_status, term_signal);
 	if (w->running_ms == 0) {
 		sup.unattached_exits++;
-		mp_eallock_release_dead_writers(w->conf.id);
+		mp_eallock_release_dead_holder(w->conf.id);
 	}
 	/* Before anyone else uses what it shared: its pool lane and its ring. */
 	mp_pool_repair_lane(sup.o->pool, w->conf.lcore);
