@@ -49,7 +49,7 @@ def main():
     with throughput.flows_pcap() as args.pcap:
         pps = throughput.measure(variants, args, refdir, args.workers, args.traffic, printer)
     for b in bins:
-        v = [x / y for x, y in zip(pps[b], pps[REF])]
+        v = mpbench.round_ratios(pps[b], pps[REF])
         print("%s: median ratio %.3f (%.3f-%.3f) over %d rounds"
               % (b, statistics.median(v), min(v), max(v), len(v)))
     return 0

@@ -129,6 +129,12 @@ def interleave(pipelines, slices, warmup, window, report=None):
     return pps
 
 
+def round_ratios(a, b):
+    """Ratio of a to b in each round of turns: what to take the median of,
+    since this VM changes speed between rounds far more than within one."""
+    return [x / y for x, y in zip(a, b)]
+
+
 def build_reference():
     """Build DPDK's client_server_mp (once); returns its directory."""
     return subprocess.check_output(

@@ -124,20 +124,15 @@ def mpmaster(binary, args, n, workers, traffic, mode, handler):
     return mpbench.mpmaster(binary, config, prefix, workers)
 
 
+@contextlib.contextmanager
 def reference(refdir, args, workers, traffic):
     """mpbench.reference() for this benchmark, once every client forwards
     (each has a TX queue of its own): a client paused inside its EAL
     start-up would hold locks that keep the next primary from starting."""
-    prefix = "mpbr%d" % os.getpid()
-    pipeline = mpbench.reference(refdir, prefix, workers, eal_vdevs(traffic, args.pcap),
-                                 DIST_CPU, WORKER_CPU)
-
-    @contextlib.contextmanager
-    def forwarding():
-        with pipeline as (server, tel):
-            mpbench.wait_for(lambda: all(tel.queue_opackets()[:workers]), 30)
-            yield server, tel
-    return forwarding()
+    with mpbench.reference(refdir, "mpbr%d" % os.getpid(), workers,
+                           eal_vdevs(traffic, args.pcap), DIST_CPU, WORKER_CPU) as (server, tel):
+        mpbench.wait_for(lambda: all(tel.queue_opackets()[:workers]), 30)
+        yield server, tel
 
 
 def measure(variants, args, refdir, workers, traffic, printer):
@@ -204,9 +199,8 @@ def main():
         json.dump(report, f, indent=1)
 
     def ratio(w, traffic, a, b):
-        """Median of per-round ratios: this VM changes speed for minutes at
-        a time, and runs of one round are close in time."""
-        return statistics.median(x / y for x, y in zip(pps[(w, traffic, a)], pps[(w, traffic, b)]))
+        return statistics.median(mpbench.round_ratios(pps[(w, traffic, a)],
+                                                      pps[(w, traffic, b)]))
 
     def cell(w, traffic, name):
         v = pps[(w, traffic, name)]

@@ -3,8 +3,8 @@
 # replaced, the pipeline still forwards, and the master still stops
 # cleanly (exit 0).  A secondary killed there leaves DPDK's memory hotplug
 # lock held as a reader, which used to keep rte_eal_cleanup() waiting
-# until the master gave up with exit 3; the master now gives those readers
-# back at exit (README, Fault isolation).
+# until the master gave up with exit 3; the master now releases those
+# readers' holds at exit (README, Fault isolation).
 . "$(dirname "$0")/lib.sh"
 need_dpdk_env
 
@@ -22,5 +22,5 @@ done
 wait_until 30 all_running 2 || fail "workers did not come back after the kills"
 expect_forwarding 2 "after the kills"
 stop_master
-log "kills $KILLS; hotplug lock readers given back at exit: $(grep -c 'gave back a memory hotplug lock reader' "$T/master.log")"
+log "kills $KILLS; hotplug lock readers released at exit: $(grep -c "memory hotplug lock is still held by a reader" "$T/master.log")"
 log "PASS"

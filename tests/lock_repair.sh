@@ -30,8 +30,7 @@ fi
 exec "$worker" "\$@"
 WRAPPER
 chmod +x "$T/worker-wrapper"
-write_config "$T/mp.yaml" 2
-sed -i "s|^workers:|workers:\n  program: $T/worker-wrapper|" "$T/mp.yaml"
+write_config "$T/mp.yaml" 2 "  program: $T/worker-wrapper"
 start_master "$T/mp.yaml"
 wait_until 60 all_running 2 || fail "workers not running 60 s after the kills"
 for id in 0 1; do
@@ -39,7 +38,7 @@ for id in 0 1; do
 		fail "gdb did not stop worker $id where asked: $(tail -3 "$T/gdb$id.log")"
 done
 for holder in writer reader; do
-	grep -q "EAL's memzone lock is still held by a $holder 200 ms later: released" "$T/master.log" ||
+	grep -q "EAL's memzone lock is still held by a $holder 200 ms after worker [01] died before running: released" "$T/master.log" ||
 		fail "the master did not release the dead $holder's hold on the memzone lock"
 done
 expect_forwarding 2 "after the repair"

@@ -35,8 +35,8 @@
 struct dist_ctx {
 	struct mp_shm *shm;
 	struct rte_ring **rings;	/* the master's table: reloads add rings */
-	struct rte_mempool *pool;
-	const struct rte_mempool_cache *cache;	/* our lcore's, in pool */
+	/* The distributor lcore's cache in the packet pool, or NULL. */
+	const struct rte_mempool_cache *cache;
 	/* Every (port, RX queue) pair to poll. */
 	uint16_t rx_port[MP_MAX_PORTS * MP_MAX_WORKERS];
 	uint16_t rx_queue[MP_MAX_PORTS * MP_MAX_WORKERS];
@@ -275,7 +275,6 @@ dist_main(void *arg)
 	uint64_t mask, reclaim_mask;
 	unsigned int i, n, got;
 
-	d->cache = rte_mempool_default_cache(d->pool, rte_lcore_id());
 	mp_info("distributor running on lcore %u (%s, burst %u, %u port(s))",
 		rte_lcore_id(), mp_config_dist_mode_name(shm->dist_mode),
 		d->burst, d->nb_ports);
@@ -340,7 +339,7 @@ mp_dist_start(const struct mp_config *cfg, struct mp_objects *o)
 	}
 	d->burst = cfg->distributor.burst;
 	d->rings = o->rings;
-	d->pool = o->pool;
+	d->cache = rte_mempool_default_cache(o->pool, cfg->distributor.lcore);
 	for (i = 0; i < MP_MAX_WORKERS; i++) {
 		d->stage[i] = malloc(sizeof(*d->stage[i]) * d->burst);
 		if (d->stage[i] == NULL) {

@@ -4,17 +4,16 @@
  * moment leaves held.
  *
  * A worker's rte_eal_init() takes the memzone lock as a writer to attach
- * the memzone table, and its lookups take the tailq and mempool locks.  A
- * worker SIGKILLed inside one of these leaves the lock held for good, and
- * every later secondary then hangs in its own start-up (a writer of the
- * memzone lock), or the master's next ring, memzone or mempool call does
- * (a writer or a reader), and with it the control loop or the release at
- * exit.  DPDK offers no way to find or break such a lock, so this module
- * finds EAL's shared configuration where EAL mapped it (its "config"
- * runtime file), checks that it is the layout of the DPDK it was built
- * against, and releases the hold of a writer or of one reader that stays
- * in place long after a worker died before running.  Live holders keep
- * these locks for microseconds.
+ * the memzone table and as a reader in lookups, like the tailq and mempool
+ * locks, and holds the memory hotplug lock as a reader through most of its
+ * start-up.  A worker SIGKILLed while it holds one leaves it held for
+ * good: every later secondary then hangs in its own start-up (the memzone
+ * lock), or the master's next ring, memzone or mempool call does, or its
+ * release of DPDK at exit.  DPDK offers no way to find or break such a
+ * lock, so this module finds EAL's shared configuration where EAL mapped
+ * it (its "config" runtime file), checks that it is the layout of the DPDK
+ * it was built against, and releases a hold that stays in place long
+ * after the process that took it can have let go.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -140,25 +139,30 @@ stuck_holder(rte_rwlock_t *l)
 	return writer ? HOLDER_WRITER : reader ? HOLDER_READER : HOLDER_NONE;
 }
 
-void
-mp_eallock_release_dead_holder(unsigned int worker_id)
+bool
+mp_eallock_release_stuck(unsigned int which, const char *when)
 {
 	struct {
 		rte_rwlock_t *lock;
 		const char *name;
-	} locks[3];
+	} locks[4];		/* innermost first: DPDK nests mempool, tailq, memzone */
 	enum holder holder;
 	unsigned int i;
 
 	if (mcfg == NULL)
-		return;
+		return false;
 	locks[0].lock = &mcfg->mlock;
 	locks[0].name = "memzone";
 	locks[1].lock = &mcfg->qlock;
 	locks[1].name = "tailq";
 	locks[2].lock = &mcfg->mplock;
 	locks[2].name = "mempool";
+	locks[3].lock = &mcfg->memory_hotplug_lock;
+	locks[3].name = "memory hotplug";
+	RTE_BUILD_BUG_ON(RTE_DIM(locks) != MP_EALLOCK_ALL_BITS);
 	for (i = 0; i < RTE_DIM(locks); i++) {
+		if (!(which & (1u << i)))
+			continue;
 		holder = stuck_holder(locks[i].lock);
 		if (holder == HOLDER_NONE)
 			continue;
@@ -166,10 +170,11 @@ mp_eallock_release_dead_holder(unsigned int worker_id)
 		__atomic_fetch_sub(&locks[i].lock->cnt, holder == HOLDER_WRITER ?
 				   RTE_RWLOCK_WRITE : RTE_RWLOCK_READ,
 				   __ATOMIC_RELEASE);
-		mp_warn("worker %u died before running and EAL's %s lock is "
-			"still held by a %s %d ms later: released that hold",
-			worker_id, locks[i].name,
+		mp_warn("EAL's %s lock is still held by a %s %d ms %s: released "
+			"that hold", locks[i].name,
 			holder == HOLDER_WRITER ? "writer" : "reader",
-			MP_EALLOCK_STUCK_MS);
+			MP_EALLOCK_STUCK_MS, when);
+		return true;
 	}
+	return false;
 }

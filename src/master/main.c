@@ -23,7 +23,6 @@
 #include <unistd.h>
 
 #include <rte_eal.h>
-#include <rte_eal_memconfig.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_version.h>
@@ -238,13 +237,10 @@ eal_init(const struct mp_config *cfg, const char *argv0)
 /* How long a release may take before it counts as stuck. */
 #define MP_RELEASE_STUCK_MS 1000
 
-enum release_step { RELEASE_PORTS, RELEASE_OBJECTS, RELEASE_EAL };
-
 struct release_job {
 	const struct mp_config *cfg;
 	struct mp_objects *objects;	/* all zero if never created */
 	bool ports;			/* the ports were started */
-	int step;			/* enum release_step, atomic */
 };
 
 static void *
@@ -256,9 +252,7 @@ release_thread(void *arg)
 		mp_capture_uninit();
 		mp_ports_stop(job->cfg);
 	}
-	__atomic_store_n(&job->step, RELEASE_OBJECTS, __ATOMIC_RELEASE);
 	mp_objects_free(job->objects);
-	__atomic_store_n(&job->step, RELEASE_EAL, __ATOMIC_RELEASE);
 	rte_eal_cleanup();
 	return NULL;
 }
@@ -266,17 +260,14 @@ release_thread(void *arg)
 /*
  * Stop the ports, free the shared objects and release EAL.  DPDK takes
  * locks in shared memory for this that a secondary killed at the wrong
- * moment can have left held, and then waits for them forever.
- *
- * One of them we can give back.  A secondary holds the memory hotplug lock
- * as a reader through most of its rte_eal_init(), so a worker killed there
- * leaves the reader count raised for good, and rte_eal_cleanup() spins
- * waiting to take that lock as a writer.  Every worker has exited by now,
- * so when the release has been stuck in rte_eal_cleanup() for a second,
- * the master drops one reader for each worker that died before it was
- * seen running, one at a time until the release moves on.  Locks left by
- * anything else (a stock tool killed mid-lookup) it cannot know about: the
- * release runs on its own thread and the master waits for it at most
+ * moment can have left held, and then waits for them forever: most often
+ * the memory hotplug lock, which a worker holds as a reader through most
+ * of its rte_eal_init(), so that rte_eal_cleanup() can never take it as a
+ * writer.  Every worker has exited by now, so once the release has been
+ * stuck for a second, whatever still holds one of EAL's locks is dead and
+ * the master releases those holds (eal_locks.c), again every time the
+ * release stays stuck.  A lock it does not know about it cannot help with:
+ * the release runs on its own thread and the master waits for it at most
  * MP_RELEASE_TIMEOUT_S, since an exit with the release unfinished is
  * better than a stop that never ends.  The kernel frees the memory either
  * way.  Returns 0, or -ETIMEDOUT after logging it.
@@ -284,8 +275,7 @@ release_thread(void *arg)
 static int
 release_dpdk(const struct mp_config *cfg, struct mp_objects *objects, bool ports)
 {
-	struct release_job job = { cfg, objects, ports, RELEASE_PORTS };
-	unsigned int suspects = mp_sup_unattached_exits(), given = 0;
+	struct release_job job = { cfg, objects, ports };
 	struct timespec deadline, step;
 	pthread_t thread;
 	int rc;
@@ -299,15 +289,10 @@ release_dpdk(const struct mp_config *cfg, struct mp_objects *objects, bool ports
 	}
 	deadline_in_ms(&deadline, MP_RELEASE_TIMEOUT_S * 1000L);
 	deadline_in_ms(&step, MP_RELEASE_STUCK_MS);
-	while ((rc = pthread_timedjoin_np(thread, NULL, &step)) != 0) {
-		if (step.tv_sec >= deadline.tv_sec || given == suspects ||
-		    __atomic_load_n(&job.step, __ATOMIC_ACQUIRE) != RELEASE_EAL)
-			break;
-		rte_mcfg_mem_read_unlock();
-		given++;
-		mp_warn("releasing DPDK is stuck: gave back a memory hotplug lock "
-			"reader, %u of at most %u left by workers that died before "
-			"running", given, suspects);
+	while ((rc = pthread_timedjoin_np(thread, NULL, &step)) != 0 &&
+	       step.tv_sec < deadline.tv_sec) {
+		mp_eallock_release_stuck(MP_EALLOCK_ALL,
+					 "into a stuck release of DPDK at exit");
 		deadline_in_ms(&step, 200);
 	}
 	if (rc != 0)

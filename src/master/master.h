@@ -115,14 +115,29 @@ void mp_capture_uninit(void);
  */
 int mp_eallock_init(void);
 
+/* The locks mp_eallock_release_stuck() looks at, as bits of which. */
+enum {
+	MP_EALLOCK_MEMZONE = 1 << 0,
+	MP_EALLOCK_TAILQ = 1 << 1,
+	MP_EALLOCK_MEMPOOL = 1 << 2,
+	MP_EALLOCK_HOTPLUG = 1 << 3,	/* readers: a secondary's whole start-up */
+	MP_EALLOCK_ALL_BITS = 4,
+	MP_EALLOCK_ALL = (1 << MP_EALLOCK_ALL_BITS) - 1,
+};
+
 /*
- * After worker worker_id died before it was seen running: for each of
- * EAL's memzone, tailq and mempool locks still held 200 ms on, by a writer
- * or by readers, release the writer's hold or one reader's, the dead
- * worker being that holder.  Blocks for those 200 ms only while a lock is
- * held.
+ * Find the innermost lock in which that is still held 200 ms on, by a
+ * writer or by readers, and release the writer's hold or one reader's, as
+ * a holder that died without unlocking would have.  One hold per call, the
+ * innermost first, because a thread of ours waiting for an inner lock may
+ * itself hold an outer one.  Call only when no live process can hold these
+ * locks that long: after a worker died before running (not the hotplug
+ * lock, which starting workers hold), or when the release at exit is
+ * stuck.  when ends the warning logged ("after worker 1 died before
+ * running").  Blocks for those 200 ms only while a lock is held.  Returns
+ * whether it released a hold.
  */
-void mp_eallock_release_dead_holder(unsigned int worker_id);
+bool mp_eallock_release_stuck(unsigned int which, const char *when);
 
 /* supervisor.c */
 
@@ -142,13 +157,6 @@ int mp_sup_run(struct mp_config *cfg, struct mp_objects *o);
  */
 void mp_sup_lock(void);
 void mp_sup_unlock(void);
-
-/*
- * How many worker processes exited before the master saw them running,
- * some of them possibly killed inside rte_eal_init().  Call after
- * mp_sup_run() returned.
- */
-unsigned int mp_sup_unattached_exits(void);
 
 /* Copy a consistent view of worker slot id for a reader thread. */
 void mp_sup_worker_snapshot(const struct mp_objects *o, unsigned int id,

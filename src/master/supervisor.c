@@ -81,7 +81,6 @@ struct sup {
 	uint64_t prev_port_rx[MP_MAX_PORTS];
 	uint64_t prev_port_tx[MP_MAX_PORTS];
 	bool tty;			/* stderr is a terminal: live table */
-	unsigned int unattached_exits;	/* workers that died before running */
 };
 
 static struct sup sup;
@@ -561,8 +560,14 @@ on_worker_exit(uv_process_t *proc, int64_t exit_status, int term_signal)
 
 	describe_exit(what, sizeof(what), exit_status, term_signal);
 	if (w->running_ms == 0) {
-		sup.unattached_exits++;
-		mp_eallock_release_dead_holder(w->conf.id);
+		char when[64];
+
+		snprintf(when, sizeof(when), "after worker %u died before running",
+			 w->conf.id);
+		while (mp_eallock_release_stuck(MP_EALLOCK_MEMZONE |
+						MP_EALLOCK_TAILQ |
+						MP_EALLOCK_MEMPOOL, when))
+			;
 	}
 	/* Before anyone else uses what it shared: its pool lane and its ring. */
 	mp_pool_repair_lane(sup.o->pool, w->conf.lcore);
@@ -1038,12 +1043,6 @@ resolve_program(const struct mp_config *cfg, char *out)
 		return -ENOENT;
 	}
 	return 0;
-}
-
-unsigned int
-mp_sup_unattached_exits(void)
-{
-	return sup.unattached_exits;
 }
 
 int

@@ -163,19 +163,16 @@ transmit(const struct mp_worker_ctx *ctx, struct mp_worker_inflight *inflight,
  * the ring slots and each mbuf's two header lines (the handler writes
  * mbuf->port in the first, rte_pktmbuf_free() reads mbuf->next in the
  * second).  Asking for them a burst ahead overlaps those misses with the
- * work on this burst.  The slots between our consumer head and the
- * producer's tail are published, so reading them is safe; that the mbufs
+ * work on this burst.  The n slots after our consumer head are published
+ * (the dequeue said how many), so reading them is safe; that the mbufs
  * they point to are not ours yet does not matter to a prefetch.
  */
 static inline void
-prefetch_next(const struct rte_ring *r, unsigned int burst)
+prefetch_next(const struct rte_ring *r, unsigned int n)
 {
 	void * const *slots = (void * const *)&r[1];	/* rte_ring_elem_pvt.h */
-	uint32_t head = r->cons.head, i, n;
+	uint32_t head = r->cons.head, i;
 
-	n = __atomic_load_n(&r->prod.tail, __ATOMIC_ACQUIRE) - head;
-	if (n > burst)
-		n = burst;
 	for (i = 0; i < n; i++) {
 		const struct rte_mbuf *m = slots[(head + i) & r->mask];
 
@@ -213,7 +210,7 @@ mp_worker_run(struct mp_worker_ctx *ctx, const struct mp_handler *h)
 	uint64_t seen = 0;
 	bool adaptive = ctx->slot->poll == MP_POLL_ADAPTIVE;
 	long sleep_ns = MP_IDLE_SLEEP_MIN_NS;
-	unsigned int n, lost, empty = 0;
+	unsigned int n, queued, lost, empty = 0;
 	bool stopping = false;
 
 	for (;;) {
@@ -228,7 +225,7 @@ mp_worker_run(struct mp_worker_ctx *ctx, const struct mp_handler *h)
 						    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 			drain_budget = 2ULL * rte_ring_get_capacity(ctx->ring);
 		}
-		n = rte_ring_dequeue_burst(ctx->ring, (void **)pkts, burst, NULL);
+		n = rte_ring_dequeue_burst(ctx->ring, (void **)pkts, burst, &queued);
 		if (n == 0) {
 			if (stopping)
 				break;
@@ -240,7 +237,7 @@ mp_worker_run(struct mp_worker_ctx *ctx, const struct mp_handler *h)
 		__atomic_store_n(&inflight->n, n, __ATOMIC_RELEASE);
 		empty = 0;
 		sleep_ns = MP_IDLE_SLEEP_MIN_NS;
-		prefetch_next(ctx->ring, burst);
+		prefetch_next(ctx->ring, RTE_MIN(queued, burst));
 		rx += n;
 		seen += n;
 		if (unlikely(ctx->fault != MP_FAULT_NONE && seen >= ctx->fault_after))
