@@ -115,28 +115,26 @@ mp_eallock_init(void)
 	return 0;
 }
 
-enum holder { HOLDER_NONE, HOLDER_WRITER, HOLDER_READER };
-
 /*
- * Who has held l throughout the last MP_EALLOCK_STUCK_MS: a writer, at
- * least one reader, or nobody for a moment.  Returns as soon as the lock
- * is seen free.
+ * How much of l has been held throughout the last MP_EALLOCK_STUCK_MS, as
+ * the amount to take off its count: RTE_RWLOCK_WRITE for a writer, or
+ * RTE_RWLOCK_READ times the readers present in every sample; 0 as soon as
+ * the lock is seen free.
  */
-static enum holder
-stuck_holder(rte_rwlock_t *l)
+static int32_t
+stuck_hold(rte_rwlock_t *l)
 {
 	struct timespec ms = { .tv_sec = 0, .tv_nsec = 1000000 };
-	bool writer = true, reader = true;
-	int32_t cnt;
+	int32_t cnt, writer = RTE_RWLOCK_WRITE, readers = INT32_MAX;
 	unsigned int i;
 
-	for (i = 0; i < MP_EALLOCK_STUCK_MS && (writer || reader); i++) {
+	for (i = 0; i < MP_EALLOCK_STUCK_MS && (writer || readers); i++) {
 		cnt = __atomic_load_n(&l->cnt, __ATOMIC_ACQUIRE);
-		writer = writer && (cnt & RTE_RWLOCK_WRITE);
-		reader = reader && cnt >= RTE_RWLOCK_READ;
+		writer &= cnt;
+		readers = RTE_MIN(readers, cnt > 0 ? cnt & ~RTE_RWLOCK_MASK : 0);
 		nanosleep(&ms, NULL);
 	}
-	return writer ? HOLDER_WRITER : reader ? HOLDER_READER : HOLDER_NONE;
+	return writer ? writer : readers;
 }
 
 bool
@@ -146,7 +144,7 @@ mp_eallock_release_stuck(unsigned int which, const char *when)
 		rte_rwlock_t *lock;
 		const char *name;
 	} locks[4];		/* innermost first: DPDK nests mempool, tailq, memzone */
-	enum holder holder;
+	int32_t hold;
 	unsigned int i;
 
 	if (mcfg == NULL)
@@ -163,17 +161,19 @@ mp_eallock_release_stuck(unsigned int which, const char *when)
 	for (i = 0; i < RTE_DIM(locks); i++) {
 		if (!(which & (1u << i)))
 			continue;
-		holder = stuck_holder(locks[i].lock);
-		if (holder == HOLDER_NONE)
+		hold = stuck_hold(locks[i].lock);
+		if (hold == 0)
 			continue;
-		/* What the dead holder's unlock would have done. */
-		__atomic_fetch_sub(&locks[i].lock->cnt, holder == HOLDER_WRITER ?
-				   RTE_RWLOCK_WRITE : RTE_RWLOCK_READ,
-				   __ATOMIC_RELEASE);
-		mp_warn("EAL's %s lock is still held by a %s %d ms %s: released "
-			"that hold", locks[i].name,
-			holder == HOLDER_WRITER ? "writer" : "reader",
-			MP_EALLOCK_STUCK_MS, when);
+		/* What the dead holders' unlocks would have done. */
+		__atomic_fetch_sub(&locks[i].lock->cnt, hold, __ATOMIC_RELEASE);
+		if (hold == RTE_RWLOCK_WRITE)
+			mp_warn("EAL's %s lock is still held by a writer %d ms %s: "
+				"released that hold", locks[i].name,
+				MP_EALLOCK_STUCK_MS, when);
+		else
+			mp_warn("EAL's %s lock is still held by %d reader(s) %d ms "
+				"%s: released those holds", locks[i].name,
+				hold / RTE_RWLOCK_READ, MP_EALLOCK_STUCK_MS, when);
 		return true;
 	}
 	return false;

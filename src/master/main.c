@@ -265,8 +265,8 @@ release_thread(void *arg)
  * of its rte_eal_init(), so that rte_eal_cleanup() can never take it as a
  * writer.  Every worker has exited by now, so once the release has been
  * stuck for a second, whatever still holds one of EAL's locks is dead and
- * the master releases those holds (eal_locks.c), again every time the
- * release stays stuck.  A lock it does not know about it cannot help with:
+ * the master releases those holds (eal_locks.c), lock after lock for as
+ * long as the release stays stuck.  A lock it does not know about it cannot help with:
  * the release runs on its own thread and the master waits for it at most
  * MP_RELEASE_TIMEOUT_S, since an exit with the release unfinished is
  * better than a stop that never ends.  The kernel frees the memory either
@@ -293,7 +293,7 @@ release_dpdk(const struct mp_config *cfg, struct mp_objects *objects, bool ports
 	       step.tv_sec < deadline.tv_sec) {
 		mp_eallock_release_stuck(MP_EALLOCK_ALL,
 					 "into a stuck release of DPDK at exit");
-		deadline_in_ms(&step, 200);
+		deadline_in_ms(&step, 10);
 	}
 	if (rc != 0)
 		rc = pthread_timedjoin_np(thread, NULL, &deadline);

@@ -126,16 +126,16 @@ enum {
 };
 
 /*
- * Find the innermost lock in which that is still held 200 ms on, by a
- * writer or by readers, and release the writer's hold or one reader's, as
- * a holder that died without unlocking would have.  One hold per call, the
- * innermost first, because a thread of ours waiting for an inner lock may
- * itself hold an outer one.  Call only when no live process can hold these
- * locks that long: after a worker died before running (not the hotplug
- * lock, which starting workers hold), or when the release at exit is
- * stuck.  when ends the warning logged ("after worker 1 died before
- * running").  Blocks for those 200 ms only while a lock is held.  Returns
- * whether it released a hold.
+ * Find the innermost lock in which that is still held 200 ms on, and
+ * release what held it throughout, as holders that died without unlocking
+ * would have: a writer's hold, or those of the readers present all along.
+ * One lock per call, the innermost first, because a thread of ours waiting
+ * for an inner lock may itself hold an outer one as a writer.  Call only
+ * when no live process can hold these locks that long: after a worker died
+ * before running (not the hotplug lock, which starting workers hold), or
+ * when the release at exit is stuck.  when ends the warning logged ("after
+ * worker 1 died before running").  Blocks for those 200 ms only while a
+ * lock is held.  Returns whether it released anything.
  */
 bool mp_eallock_release_stuck(unsigned int which, const char *when);
 
