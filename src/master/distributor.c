@@ -31,6 +31,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "prefetch.h"
 
 struct dist_ctx {
 	struct mp_shm *shm;
@@ -261,8 +262,8 @@ prefetch_alloc(const struct rte_mempool_cache *c, unsigned int burst)
 	for (i = 1; i <= burst && i <= len; i++) {
 		const void *m = c->objs[len - i];
 
-		__builtin_prefetch(m, 1, 3);
-		__builtin_prefetch(RTE_PTR_ADD(m, RTE_CACHE_LINE_SIZE), 1, 3);
+		mp_prefetch_write(m);
+		mp_prefetch_write(RTE_PTR_ADD(m, RTE_CACHE_LINE_SIZE));
 	}
 }
 

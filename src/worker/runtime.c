@@ -26,6 +26,7 @@
 
 #include "log.h"
 #include "pool.h"
+#include "prefetch.h"
 #include "runtime.h"
 
 #define MP_IDLE_SPINS 256		/* empty polls before adaptive sleeps */
@@ -176,7 +177,7 @@ prefetch_next(const struct rte_ring *r, unsigned int n)
 	for (i = 0; i < n; i++) {
 		const struct rte_mbuf *m = slots[(head + i) & r->mask];
 
-		__builtin_prefetch(m, 1, 3);	/* rte_prefetch0_write() is experimental */
+		mp_prefetch_write(m);
 		rte_prefetch0(RTE_PTR_ADD(m, RTE_CACHE_LINE_SIZE));
 	}
 }
