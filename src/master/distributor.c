@@ -12,23 +12,19 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
-#include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
-#include <rte_ether.h>
-#include <rte_ip.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "flow_hash.h"
 #include "log.h"
 #include "master.h"
 #include "prefetch.h"
@@ -85,83 +81,23 @@ set_active(struct dist_ctx *d, uint64_t mask)
 }
 
 /*
- * A symmetric hash: XOR of source and destination makes both directions of
- * a connection produce the same value, so they land on the same worker.
- * The final mixing spreads the XOR over all bits before the modulo.
- */
-static inline uint32_t
-flow_hash(const struct rte_mbuf *m)
-{
-	const struct rte_ether_hdr *eth;
-	uint32_t len = rte_pktmbuf_data_len(m);
-	uint32_t h, off, l4 = 0;
-	uint8_t proto = 0;
-
-	if (len < sizeof(*eth))
-		return 0;
-	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	off = sizeof(*eth);
-	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
-	    len >= off + sizeof(struct rte_ipv4_hdr)) {
-		const struct rte_ipv4_hdr *ip =
-			rte_pktmbuf_mtod_offset(m, const void *, off);
-
-		h = ip->src_addr ^ ip->dst_addr;
-		proto = ip->next_proto_id;
-		if ((ip->fragment_offset &
-		     RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) == 0)
-			l4 = off + rte_ipv4_hdr_len(ip);
-	} else if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6) &&
-		   len >= off + sizeof(struct rte_ipv6_hdr)) {
-		const struct rte_ipv6_hdr *ip6 =
-			rte_pktmbuf_mtod_offset(m, const void *, off);
-		uint32_t w[8];
-		unsigned int i;
-
-		/* Addresses are 2-byte aligned behind the Ethernet header. */
-		memcpy(w, ip6->src_addr, sizeof(w));	/* src and dst are contiguous */
-		h = 0;
-		for (i = 0; i < 8; i++)
-			h ^= w[i];
-		proto = ip6->proto;
-		l4 = off + sizeof(*ip6);
-	} else {
-		const uint16_t *mac = (const uint16_t *)eth;
-
-		h = (uint32_t)(mac[0] ^ mac[3]) << 16 | (mac[1] ^ mac[4]);
-		h ^= (uint32_t)(mac[2] ^ mac[5]);
-	}
-	if (l4 != 0 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
-			proto == IPPROTO_SCTP) && len >= l4 + 4) {
-		const uint16_t *ports = rte_pktmbuf_mtod_offset(m, const void *, l4);
-
-		h ^= (uint32_t)(ports[0] ^ ports[1]);
-	}
-	h ^= proto;
-	h ^= h >> 16;
-	h *= 0x7feb352dU;
-	h ^= h >> 15;
-	h *= 0x846ca68bU;
-	h ^= h >> 16;
-	return h;
-}
-
-/*
- * Flow-hash placement: a flow belongs to worker (hash mod configured
- * workers).  Only while that worker is not running does the flow go
- * elsewhere, so a worker's absence moves its own flows and no others, and
- * they come back when it does.  The port's symmetric RSS hash serves where
- * the port delivered one.
+ * Flow-hash placement: a flow belongs to one of the configured workers,
+ * picked by its hash.  Only while that worker is not running does the flow
+ * go elsewhere, so a worker's absence moves its own flows and no others,
+ * and they come back when it does.  The port's symmetric RSS hash serves
+ * where the port delivered one.  The caller reads nb_workers (the
+ * configured count, which a reload changes) once per burst.
  */
 static inline unsigned int
-pick_flow(const struct dist_ctx *d, const struct rte_mbuf *m)
+pick_flow(const struct dist_ctx *d, unsigned int nb_workers,
+	  const struct rte_mbuf *m)
 {
-	uint32_t h = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : flow_hash(m);
-	unsigned int id = h % d->shm->nb_workers;
+	uint32_t h = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : mp_flow_hash(m);
+	unsigned int id = mp_flow_index(h, nb_workers);
 
 	if (d->mask & (UINT64_C(1) << id))
 		return id;
-	return d->active[h % d->nb_active];
+	return d->active[mp_flow_index(h, d->nb_active)];
 }
 
 static inline unsigned int
@@ -204,8 +140,10 @@ dispatch(struct dist_ctx *d, struct rte_mbuf **pkts, unsigned int n)
 		return;
 	}
 	if (d->shm->dist_mode == MP_DIST_FLOW_HASH) {
+		unsigned int nb_workers = d->shm->nb_workers;
+
 		for (i = 0; i < n; i++) {
-			id = pick_flow(d, pkts[i]);
+			id = pick_flow(d, nb_workers, pkts[i]);
 			d->stage[id][d->nb_staged[id]++] = pkts[i];
 		}
 	} else {
