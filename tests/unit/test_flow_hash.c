@@ -127,23 +127,58 @@ START_TEST(test_different_ports_are_different_flows)
 }
 END_TEST
 
+/* A first fragment (MF) and a later one (offset) hash alike, without ports. */
 START_TEST(test_fragments_hash_by_addresses_only)
 {
+	const uint16_t frag[] = { RTE_IPV4_HDR_MF_FLAG, 100 };
 	struct flow other = udp;
 	struct rte_ipv4_hdr *ip;
 	struct rte_mbuf *m;
 	struct frame f;
+	uint32_t h = 0;
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(frag); i++) {
+		m = ipv4_frame(&f, i == 0 ? &udp : &other, 0);
+		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+					     sizeof(struct rte_ether_hdr));
+		ip->fragment_offset = rte_cpu_to_be_16(frag[i]);
+		if (i == 0)
+			h = mp_flow_hash(m);
+		else
+			ck_assert_uint_eq(mp_flow_hash(m), h);
+		ck_assert_uint_eq(mp_flow_hash_general(m), h);
+		other.sport++;
+	}
+}
+END_TEST
+
+/* DF is not a fragment: the ports still count, as in the fast path. */
+START_TEST(test_dont_fragment_flag_keeps_the_fast_path)
+{
+	struct rte_ipv4_hdr *ip;
+	struct rte_mbuf *m;
+	struct frame f, g;
 	uint32_t h;
 
-	m = ipv4_frame(&f, &udp, 0);
+	h = mp_flow_hash(ipv4_frame(&f, &udp, 0));
+	m = ipv4_frame(&g, &udp, 0);
 	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
-	ip->fragment_offset = RTE_BE16(100);
-	h = mp_flow_hash(m);
-	other.sport++;
-	m = ipv4_frame(&f, &other, 0);
-	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
-	ip->fragment_offset = RTE_BE16(100);
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
 	ck_assert_uint_eq(mp_flow_hash(m), h);
+	ck_assert_uint_eq(mp_flow_hash_general(m), h);
+}
+END_TEST
+
+START_TEST(test_protocols_without_ports_hash_by_addresses)
+{
+	struct flow a = udp, b = udp;
+	struct frame f, g;
+
+	a.proto = b.proto = IPPROTO_ICMP;
+	b.sport++;
+	ck_assert_uint_eq(mp_flow_hash(ipv4_frame(&f, &a, 0)),
+			  mp_flow_hash(ipv4_frame(&g, &b, 0)));
 }
 END_TEST
 
@@ -228,6 +263,8 @@ flow_hash_suite(void)
 	tcase_add_test(tc, test_ip_options_do_not_move_a_flow);
 	tcase_add_test(tc, test_different_ports_are_different_flows);
 	tcase_add_test(tc, test_fragments_hash_by_addresses_only);
+	tcase_add_test(tc, test_dont_fragment_flag_keeps_the_fast_path);
+	tcase_add_test(tc, test_protocols_without_ports_hash_by_addresses);
 	tcase_add_test(tc, test_ipv6_directions_hash_alike);
 	tcase_add_test(tc, test_runt_frame_hashes_to_zero);
 	tcase_add_test(tc, test_flows_of_one_host_spread_evenly_over_workers);
