@@ -22,7 +22,6 @@ import os
 import signal
 import statistics
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mpbench  # noqa: E402
@@ -31,6 +30,11 @@ import throughput  # noqa: E402
 
 def dist_rx(tel):
     return tel.get("/mp/stats")["distributor"]["rx"]
+
+
+def wake_master(leader):
+    """Resume the master only: its workers stay stopped."""
+    os.kill(leader.pid, signal.SIGCONT)
 
 
 def main():
@@ -45,7 +49,10 @@ def main():
     args = ap.parse_args()
     variants = [(b, m) for b in args.bins.split(",") for m in args.modes.split(",")]
     name = {v: "%s %s" % v for v in variants}
-    rates = {v: [] for v in variants}
+
+    def printer(n, last):
+        print("round %d: %s" % (n + 1, " | ".join(
+            "%s %.2f Mpps" % (name[v], last[v] / 1e6) for v in variants)), flush=True)
 
     with throughput.flows_pcap() as args.pcap, contextlib.ExitStack() as stack:
         masters = {}
@@ -55,21 +62,10 @@ def main():
             workers = tel.get("/mp/workers")
             for wid in range(args.workers):
                 os.kill(workers[str(wid)]["pid"], signal.SIGSTOP)
-            mpbench.pause(proc)
+            mpbench.pause(proc)	# not to slow the next start
             masters[(binary, mode)] = (proc, tel)
-        for r in range(args.rounds):
-            for v, (proc, tel) in masters.items():
-                os.kill(proc.pid, signal.SIGCONT)	# the master only
-                try:
-                    time.sleep(args.warmup)
-                    a, t0 = dist_rx(tel), time.monotonic()
-                    time.sleep(args.window)
-                    b, t1 = dist_rx(tel), time.monotonic()
-                finally:
-                    mpbench.pause(proc)
-                rates[v].append((b - a) / (t1 - t0))
-            print("round %d: %s" % (r + 1, " | ".join(
-                "%s %.2f Mpps" % (name[v], rates[v][-1] / 1e6) for v in variants)), flush=True)
+        rates = mpbench.interleave(masters, args.rounds, args.warmup, args.window,
+                                   printer, count=dist_rx, wake=wake_master)
 
     base = variants[0]
     print("\ndistributor alone, %d stopped workers, flows traffic, %d rounds"

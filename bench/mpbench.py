@@ -81,12 +81,13 @@ def clean_prefix(prefix):
             os.unlink(os.path.join("/dev/hugepages", f))
 
 
-def measure_pps(tel, warmup, window):
-    """Packets per second leaving the ports over window seconds."""
+def measure_pps(tel, warmup, window, count=Telemetry.opackets):
+    """Rate of count(tel), by default packets leaving the ports, per second
+    over window seconds."""
     time.sleep(warmup)
-    a, t0 = tel.opackets(), time.monotonic()
+    a, t0 = count(tel), time.monotonic()
     time.sleep(window)
-    b, t1 = tel.opackets(), time.monotonic()
+    b, t1 = count(tel), time.monotonic()
     return (b - a) / (t1 - t0)
 
 
@@ -100,25 +101,26 @@ def resume(leader):
         os.killpg(leader.pid, signal.SIGCONT)
 
 
-def interleave(pipelines, slices, warmup, window, report=None):
+def interleave(pipelines, slices, warmup, window, report=None,
+               count=Telemetry.opackets, wake=resume):
     """Measure several pipelines that were all started beforehand, taking
-    turns: in each of slices rounds, every pipeline in order is resumed,
-    measured (measure_pps) and paused again, so that only one runs at a
-    time.  pipelines maps a name to (group leader process, telemetry).
-    Turns of a second or two put the variants a few seconds apart, close
-    enough that this VM rarely changes speed between them, and no program
-    restarts in between.  Calls report(slice, {name: pps}) after each
-    round; returns {name: [pps of each round]}.  Leaves every pipeline
-    running."""
+    turns: in each of slices rounds, every pipeline in order is woken
+    (wake, by default resume), measured (measure_pps of count) and paused
+    again, so that only one runs at a time.  pipelines maps a name to
+    (group leader process, telemetry).  Turns of a second or two put the
+    variants a few seconds apart, close enough that this VM rarely changes
+    speed between them, and no program restarts in between.  Calls
+    report(slice, {name: rate}) after each round; returns {name: [rate of
+    each round]}.  Leaves every pipeline running."""
     pps = {name: [] for name in pipelines}
     try:
         for leader, _ in pipelines.values():
             pause(leader)
         for n in range(slices):
             for name, (leader, tel) in pipelines.items():
-                resume(leader)
+                wake(leader)
                 try:
-                    pps[name].append(measure_pps(tel, warmup, window))
+                    pps[name].append(measure_pps(tel, warmup, window, count))
                 finally:
                     pause(leader)
             if report:

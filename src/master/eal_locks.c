@@ -140,23 +140,21 @@ stuck_hold(rte_rwlock_t *l)
 bool
 mp_eallock_release_stuck(unsigned int which, const char *when)
 {
-	struct {
-		rte_rwlock_t *lock;
-		const char *name;
-	} locks[4];		/* innermost first: DPDK nests mempool, tailq, memzone */
 	int32_t hold;
 	unsigned int i;
 
 	if (mcfg == NULL)
 		return false;
-	locks[0].lock = &mcfg->mlock;
-	locks[0].name = "memzone";
-	locks[1].lock = &mcfg->qlock;
-	locks[1].name = "tailq";
-	locks[2].lock = &mcfg->mplock;
-	locks[2].name = "mempool";
-	locks[3].lock = &mcfg->memory_hotplug_lock;
-	locks[3].name = "memory hotplug";
+	/* Innermost first: DPDK nests mempool, tailq, memzone. */
+	const struct {
+		rte_rwlock_t *lock;
+		const char *name;
+	} locks[] = {
+		{ &mcfg->mlock, "memzone" },
+		{ &mcfg->qlock, "tailq" },
+		{ &mcfg->mplock, "mempool" },
+		{ &mcfg->memory_hotplug_lock, "memory hotplug" },
+	};
 	RTE_BUILD_BUG_ON(RTE_DIM(locks) != MP_EALLOCK_ALL_BITS);
 	for (i = 0; i < RTE_DIM(locks); i++) {
 		if (!(which & (1u << i)))

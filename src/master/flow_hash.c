@@ -33,8 +33,7 @@ mp_flow_hash_general(const struct rte_mbuf *m)
 
 		h = ip->src_addr ^ ip->dst_addr;
 		proto = ip->next_proto_id;
-		if ((ip->fragment_offset &
-		     RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) == 0)
+		if ((ip->fragment_offset & RTE_BE16(MP_FLOW_IPV4_FRAGMENT)) == 0)
 			l4 = off + rte_ipv4_hdr_len(ip);
 	} else if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6) &&
 		   len >= off + sizeof(struct rte_ipv6_hdr)) {

@@ -154,6 +154,16 @@ deadline_in_ms(struct timespec *ts, long ms)
 	}
 }
 
+static bool
+deadline_passed(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return now.tv_sec > deadline->tv_sec ||
+	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
 /* How long rte_eal_init() may take before the master says what it may wait for. */
 #define MP_EAL_INIT_WARN_S 5
 
@@ -266,10 +276,10 @@ release_thread(void *arg)
  * writer.  Every worker has exited by now, so once the release has been
  * stuck for a second, whatever still holds one of EAL's locks is dead and
  * the master releases those holds (eal_locks.c), lock after lock for as
- * long as the release stays stuck.  A lock it does not know about it cannot help with:
- * the release runs on its own thread and the master waits for it at most
- * MP_RELEASE_TIMEOUT_S, since an exit with the release unfinished is
- * better than a stop that never ends.  The kernel frees the memory either
+ * long as the release stays stuck.  A lock it does not know about it
+ * cannot help with: the release runs on its own thread and the master
+ * waits for it at most MP_RELEASE_TIMEOUT_S, since an exit with the
+ * release unfinished is better than a stop that never ends.  The kernel frees the memory either
  * way.  Returns 0, or -ETIMEDOUT after logging it.
  */
 static int
@@ -290,13 +300,11 @@ release_dpdk(const struct mp_config *cfg, struct mp_objects *objects, bool ports
 	deadline_in_ms(&deadline, MP_RELEASE_TIMEOUT_S * 1000L);
 	deadline_in_ms(&step, MP_RELEASE_STUCK_MS);
 	while ((rc = pthread_timedjoin_np(thread, NULL, &step)) != 0 &&
-	       step.tv_sec < deadline.tv_sec) {
+	       !deadline_passed(&deadline)) {
 		mp_eallock_release_stuck(MP_EALLOCK_ALL,
 					 "into a stuck release of DPDK at exit");
 		deadline_in_ms(&step, 10);
 	}
-	if (rc != 0)
-		rc = pthread_timedjoin_np(thread, NULL, &deadline);
 	if (rc != 0) {
 		mp_err("releasing DPDK did not finish within %d s (a lock in shared "
 		       "memory held by a killed secondary?): exiting without it",
