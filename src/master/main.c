@@ -258,9 +258,18 @@ release_thread(void *arg)
 {
 	struct release_job *job = arg;
 
+	struct mp_audit audit;
+
 	if (job->ports) {
 		mp_capture_uninit();
 		mp_ports_stop(job->cfg);
+	}
+	if (job->objects->pool != NULL) {
+		mp_objects_return_queued(job->objects);
+		if (mp_audit_pool(job->objects->pool, &audit) == 0)
+			mp_audit_log(&audit, job->objects->shm->leaked_by_crashes);
+		else
+			mp_warn("mempool audit: out of memory, not audited");
 	}
 	mp_objects_free(job->objects);
 	rte_eal_cleanup();

@@ -62,6 +62,12 @@ int mp_objects_create(const struct mp_config *cfg, struct mp_objects *o);
 int mp_objects_ring_create(const struct mp_config *cfg, struct mp_objects *o,
 			   unsigned int id);
 
+/*
+ * Return to the pool the mbufs still queued on the workers' rings.  Only
+ * once the distributor and every worker have stopped.
+ */
+void mp_objects_return_queued(struct mp_objects *o);
+
 /* Free what o holds and zero it; a zeroed o is left as it is. */
 void mp_objects_free(struct mp_objects *o);
 
@@ -93,6 +99,31 @@ void mp_dist_stop(const struct mp_config *cfg, struct mp_objects *o);
  * not run.  Returns 0, or -ETIMEDOUT after timeout_ms.
  */
 int mp_dist_quiesce(unsigned int timeout_ms);
+
+/* audit.c */
+
+/* Where the mbufs of the packet pool are, counted by mp_audit_pool(). */
+struct mp_audit {
+	unsigned int size;		/* mbufs the pool was populated with */
+	unsigned int home;		/* found in the pool */
+	unsigned int duplicated;	/* extra times found: freed twice */
+	unsigned int missing;		/* found nowhere */
+	unsigned int foreign;		/* pointers in the pool to no mbuf of it */
+};
+
+/*
+ * Count every mbuf of mp found in the pool's storage.  Only once nothing
+ * uses the pool: distributor, workers and ports stopped, rings returned.
+ * Returns 0 or -ENOMEM.
+ */
+int mp_audit_pool(struct rte_mempool *mp, struct mp_audit *a);
+
+/*
+ * Log the audit as one line, an error unless it is exact: nothing
+ * duplicated or foreign, and missing equal to leaked, the mbufs the crash
+ * recoveries counted as lost.
+ */
+void mp_audit_log(const struct mp_audit *a, uint64_t leaked);
 
 /* capture.c */
 

@@ -92,22 +92,31 @@ fail:
 	return rc;
 }
 
-/*
- * Called once every worker and the distributor have stopped, so nothing
- * references the objects any more.  Mbufs still sitting in rings are
- * returned to the pool before it goes.
- */
 void
-mp_objects_free(struct mp_objects *o)
+mp_objects_return_queued(struct mp_objects *o)
 {
 	struct rte_mbuf *m;
 	unsigned int i;
 
+	for (i = 0; i < MP_MAX_WORKERS; i++)
+		while (o->rings[i] != NULL &&
+		       rte_ring_dequeue(o->rings[i], (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+}
+
+/*
+ * Called once every worker and the distributor have stopped, so nothing
+ * references the objects any more.
+ */
+void
+mp_objects_free(struct mp_objects *o)
+{
+	unsigned int i;
+
+	mp_objects_return_queued(o);
 	for (i = 0; i < MP_MAX_WORKERS; i++) {
 		if (o->rings[i] == NULL)
 			continue;
-		while (rte_ring_dequeue(o->rings[i], (void **)&m) == 0)
-			rte_pktmbuf_free(m);
 		rte_ring_free(o->rings[i]);
 		o->rings[i] = NULL;
 	}

@@ -213,6 +213,34 @@ mp_ring_repair_consumer(struct rte_ring *r)
 	r->cons.head = r->cons.tail;
 }
 
+/* The objects between a ring's consumer and producer tails. */
+static void
+walk_ring(const struct rte_ring *r, mp_pool_walk_fn *fn, void *arg)
+{
+	void * const *slots = (void * const *)&r[1];	/* rte_ring_elem_pvt.h */
+	uint32_t i, n = r->prod.tail - r->cons.tail;
+
+	for (i = 0; i < n; i++)
+		fn(slots[(r->cons.tail + i) & r->mask], arg);
+}
+
+void
+mp_pool_walk_free(const struct rte_mempool *mp, mp_pool_walk_fn *fn, void *arg)
+{
+	const struct lanes *l = mp->pool_data;
+	unsigned int i, k;
+
+	walk_ring(l->central, fn, arg);
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		if (l->lane[i] != NULL)
+			walk_ring(l->lane[i], fn, arg);
+	if (mp->cache_size == 0)
+		return;
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		for (k = 0; k < mp->local_cache[i].len; k++)
+			fn(mp->local_cache[i].objs[k], arg);
+}
+
 struct rte_mempool *
 mp_pool_create(const char *name, unsigned int n, unsigned int cache,
 	       int socket, const struct mp_pool_conf *conf)

@@ -78,6 +78,15 @@ int mp_pool_register(void);
  */
 int mp_pool_attach(struct rte_mempool *mp);
 
+typedef void mp_pool_walk_fn(void *obj, void *arg);
+
+/*
+ * Call fn for every object the pool holds (its rings and its per-lcore
+ * caches), once per place it is found.  Only when nothing uses the pool.
+ */
+void mp_pool_walk_free(const struct rte_mempool *mp, mp_pool_walk_fn *fn,
+		       void *arg);
+
 /* Undo a half-done dequeue by a killed single consumer of ring r. */
 void mp_ring_repair_consumer(struct rte_ring *r);
 

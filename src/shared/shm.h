@@ -122,6 +122,8 @@ struct mp_shm {
 	uint64_t generation;	/* config generation: 1, +1 per applied reload */
 	uint32_t dist_mode;	/* enum mp_dist_mode */
 	uint32_t dist_run;	/* cleared by the master to stop the distributor */
+	/* Mbufs the crash recoveries could not give back (written by the master). */
+	uint64_t leaked_by_crashes;
 
 	struct mp_dist_stats dist;
 	struct mp_worker_slot workers[MP_MAX_WORKERS];
