@@ -196,6 +196,23 @@ stop_master() {
 	wait "$MASTER_PID" || fail "master exited $? after SIGTERM"
 	MASTER_PID=
 	[ -z "$(worker_pids_all)" ] || fail "workers left: $(worker_pids_all)"
+	expect_exact_audit
+}
+
+# The mempool audit the master logged at its last stop (in $MASTER_LOG if
+# the test sets log_file): no mbuf freed twice, and exactly as many
+# missing as its crash recoveries counted.
+expect_exact_audit() {
+	local audit re
+	audit=$(grep -o 'mempool audit: .*' "${MASTER_LOG:-$T/master.log}" | tail -n 1) ||
+		fail "no mempool audit line"
+	re='^mempool audit: ([0-9]+) mbufs: ([0-9]+) home, ([0-9]+) duplicated, ([0-9]+) missing \(([0-9]+) leaked by crashes\)$'
+	[[ $audit =~ $re ]] || fail "the mempool audit is not exact: $audit"
+	[ "${BASH_REMATCH[3]}" = 0 ] || fail "mbufs freed twice: $audit"
+	[ "${BASH_REMATCH[4]}" = "${BASH_REMATCH[5]}" ] || fail "mbufs lost uncounted: $audit"
+	[ $((BASH_REMATCH[2] + BASH_REMATCH[4])) = "${BASH_REMATCH[1]}" ] ||
+		fail "the audit does not add up: $audit"
+	log "$audit"
 }
 
 # The traffic topology (scripts/topology.sh) under this test's prefix.

@@ -19,6 +19,7 @@ wait_until 10 test -S "$T/notify.sock" || fail "notify listener did not start"
 
 write_config "$T/mp.yaml" 2
 echo "log_file: $T/mp.log" >>"$T/mp.yaml"
+MASTER_LOG=$T/mp.log
 NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=200000 start_master "$T/mp.yaml"
 wait_until 30 all_running 2 || fail "workers did not reach running"
 has() { grep -q "$1" "$2" 2>/dev/null; }

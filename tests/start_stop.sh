@@ -62,4 +62,5 @@ done
 ! ls /dev/hugepages/"${PREFIX}"map_* >/dev/null 2>&1 || fail "hugepage files left behind"
 grep -q 'worker 0 stopped' "$T/master.log" || fail "no stop line for worker 0"
 MASTER_PID=
+expect_exact_audit
 log "PASS"

@@ -33,8 +33,5 @@ a=$(worker_field 1 rx); sleep 0.5; b=$(worker_field 1 rx)
 a=$(worker_field 0 rx); sleep 0.5; b=$(worker_field 0 rx)
 [ "$b" -gt "$a" ] || fail "the new worker 0 does not forward"
 
-kill -TERM "$MASTER_PID"
-wait "$MASTER_PID" || fail "master exited non-zero"
-MASTER_PID=
-[ -z "$(worker_pids_all)" ] || fail "workers left: $(worker_pids_all)"
+stop_master
 log "PASS"

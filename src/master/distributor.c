@@ -31,7 +31,7 @@
 
 struct dist_ctx {
 	struct mp_shm *shm;
-	struct rte_ring **rings;	/* the master's table: reloads add rings */
+	struct rte_ring **rings;	/* every worker id's ring, made at start */
 	/* The distributor lcore's cache in the packet pool, or NULL. */
 	const struct rte_mempool_cache *cache;
 	/* Every (port, RX queue) pair to poll. */
@@ -162,19 +162,20 @@ dispatch(struct dist_ctx *d, struct rte_mbuf **pkts, unsigned int n)
 }
 
 /*
- * Take back what a worker without a process left on its ring.  Once the
- * master has cleared the bit again, the distributor stops touching the
- * ring before publishing reclaim_seen, so the next worker is its only
- * consumer.
+ * Take back what a worker without a process left on its ring (shm.h, the
+ * reclaim word).  The caller acknowledges the word's generation after this
+ * pass, so a ring whose bit the master cleared is not touched again once
+ * the ack has reached that generation.
  */
 static void
-reclaim(struct dist_ctx *d, uint64_t mask)
+reclaim(struct dist_ctx *d, uint32_t mask)
 {
 	struct rte_mbuf *pkts[MP_BURST_MAX];
 	unsigned int id, n;
 
+	RTE_BUILD_BUG_ON(MP_MAX_WORKERS > 32);
 	for (id = 0; id < MP_MAX_WORKERS; id++) {
-		if (!(mask & (UINT64_C(1) << id)) || d->rings[id] == NULL)
+		if (!(mask & (UINT32_C(1) << id)))
 			continue;
 		n = rte_ring_dequeue_burst(d->rings[id], (void **)pkts,
 					   d->burst, NULL);
@@ -211,7 +212,7 @@ dist_main(void *arg)
 	struct dist_ctx *d = arg;
 	struct mp_shm *shm = d->shm;
 	struct rte_mbuf *pkts[MP_BURST_MAX];
-	uint64_t mask, reclaim_mask;
+	uint64_t mask, word;
 	unsigned int i, n, got;
 
 	mp_info("distributor running on lcore %u (%s, burst %u, %u port(s))",
@@ -235,13 +236,14 @@ dist_main(void *arg)
 			got += n;
 			dispatch(d, pkts, n);
 		}
-		reclaim_mask = __atomic_load_n(&shm->reclaim_mask, __ATOMIC_ACQUIRE);
-		if (unlikely(reclaim_mask != 0))
-			reclaim(d, reclaim_mask);
-		if (unlikely(reclaim_mask != d->stats.reclaim_seen))
-			__atomic_store_n(&shm->dist.reclaim_seen, reclaim_mask,
+		word = __atomic_load_n(&shm->reclaim, __ATOMIC_ACQUIRE);
+		if (unlikely(MP_RECLAIM_MASK(word) != 0))
+			reclaim(d, MP_RECLAIM_MASK(word));
+		if (unlikely(MP_RECLAIM_GEN(word) != d->stats.reclaim_ack)) {
+			d->stats.reclaim_ack = MP_RECLAIM_GEN(word);
+			__atomic_store_n(&shm->dist.reclaim_ack, d->stats.reclaim_ack,
 					 __ATOMIC_RELEASE);
-		d->stats.reclaim_seen = reclaim_mask;
+		}
 		if (got != 0) {
 			d->stats.rx += got;
 			shm->dist.rx = d->stats.rx;

@@ -12,20 +12,35 @@
  * release of DPDK at exit.  DPDK offers no way to find or break such a
  * lock, so this module finds EAL's shared configuration where EAL mapped
  * it (its "config" runtime file), checks that it is the layout of the DPDK
- * it was built against, and releases a hold that stays in place long
- * after the process that took it can have let go.
+ * it was built against, and releases a hold that no live process can own.
+ *
+ * EAL's rwlocks are bare counters: they do not say who holds them.  So a
+ * hold is taken to be a dead process's only when (1) no live process but
+ * the master and its running workers maps EAL's configuration, which every
+ * DPDK process does from its start (a running worker takes none of these
+ * locks: the runtime's contract), and (2) it stays in place throughout
+ * 200 ms, which filters out the master's own threads (telemetry), whose
+ * holds last microseconds.  Time alone is not enough: on a loaded machine a
+ * live holder (a starting worker sharing a CPU, dpdk-proc-info attaching)
+ * can be descheduled that long, and releasing its hold corrupts the lock.
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <stdbool.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_common.h>
 #include <rte_eal.h>
+#include <rte_eal_memconfig.h>
+#include <rte_memory.h>
+#include <rte_memzone.h>
 #include <rte_rwlock.h>
 #include <rte_spinlock.h>
 #include <rte_version.h>
@@ -60,6 +75,21 @@ struct mcfg_head {
 #define MP_EALLOCK_STUCK_MS 200
 
 static struct mcfg_head *mcfg;
+static char config_path[PATH_MAX];	/* as /proc/PID/maps names it */
+
+static const char *const lock_names[MP_EALLOCK_ALL_BITS] = {
+	"memzone", "tailq", "mempool", "memory hotplug",
+};
+
+static rte_rwlock_t *
+lock_of(unsigned int i)
+{
+	rte_rwlock_t *const locks[MP_EALLOCK_ALL_BITS] = {
+		&mcfg->mlock, &mcfg->qlock, &mcfg->mplock, &mcfg->memory_hotplug_lock,
+	};
+
+	return locks[i];
+}
 
 /* Where EAL mapped runtime file path in this process, or NULL. */
 static void *
@@ -84,10 +114,75 @@ mapping_of(const char *path)
 	return addr;
 }
 
+static int32_t
+count_of(const rte_rwlock_t *l)
+{
+	return __atomic_load_n(&l->cnt, __ATOMIC_ACQUIRE);
+}
+
+struct read_probe {
+	const rte_rwlock_t *lock;
+	int32_t before;
+	bool seen;
+};
+
+static void
+probe_memzone(const struct rte_memzone *mz, void *arg)
+{
+	struct read_probe *p = arg;
+
+	p->seen = count_of(p->lock) == p->before + RTE_RWLOCK_READ;
+}
+
+/*
+ * Does each lock sit where this layout says?  Take it through EAL's public
+ * API and watch the counter move: a reader adds RTE_RWLOCK_READ while it
+ * holds it.  Only while no other DPDK process runs (at start), so that
+ * nothing else moves the counters.  The memzone lock has no public lock
+ * call in 22.11, but rte_memzone_walk() holds it as a reader around its
+ * callback (the master's memzone exists by then).
+ */
+static bool
+layout_matches(void)
+{
+	static void (*const lock[])(void) = {
+		NULL, rte_mcfg_tailq_read_lock, rte_mcfg_mempool_read_lock,
+		rte_mcfg_mem_read_lock,
+	};
+	static void (*const unlock[])(void) = {
+		NULL, rte_mcfg_tailq_read_unlock, rte_mcfg_mempool_read_unlock,
+		rte_mcfg_mem_read_unlock,
+	};
+	struct read_probe p;
+	int32_t before;
+	bool ok;
+	unsigned int i;
+
+	if (mcfg->nchannel != rte_memory_get_nchannel() ||
+	    mcfg->nrank != rte_memory_get_nrank())
+		return false;
+	p = (struct read_probe){ &mcfg->mlock, count_of(&mcfg->mlock), false };
+	rte_memzone_walk(probe_memzone, &p);
+	if (!p.seen || count_of(&mcfg->mlock) != p.before)
+		return false;
+	for (i = 1; i < RTE_DIM(lock); i++) {
+		before = count_of(lock_of(i));
+		lock[i]();
+		ok = count_of(lock_of(i)) == before + RTE_RWLOCK_READ;
+		unlock[i]();
+		if (!ok || count_of(lock_of(i)) != before)
+			return false;
+	}
+	rte_mcfg_timer_lock();
+	ok = mcfg->tlock.locked == 1;
+	rte_mcfg_timer_unlock();
+	return ok && mcfg->tlock.locked == 0;
+}
+
 int
 mp_eallock_init(void)
 {
-	char path[4097], real[PATH_MAX];
+	char path[4097];
 	struct mcfg_head *head;
 
 	if (!MP_EALLOCK_LAYOUT_KNOWN) {
@@ -98,7 +193,7 @@ mp_eallock_init(void)
 	}
 	/* /proc/self/maps names the file by its resolved path (/var/run -> /run). */
 	snprintf(path, sizeof(path), "%s/config", rte_eal_get_runtime_dir());
-	head = realpath(path, real) != NULL ? mapping_of(real) : NULL;
+	head = realpath(path, config_path) != NULL ? mapping_of(config_path) : NULL;
 	if (head == NULL) {
 		mp_warn("EAL's shared configuration (%s) is not mapped: locks left "
 			"by killed workers will not be repaired", path);
@@ -112,7 +207,77 @@ mp_eallock_init(void)
 		return -EPROTO;
 	}
 	mcfg = head;
+	if (!layout_matches()) {
+		mcfg = NULL;
+		mp_warn("EAL's shared configuration (%s) does not hold its locks "
+			"where DPDK %s's layout says: locks left by killed workers "
+			"will not be repaired", path, rte_version());
+		return -EPROTO;
+	}
 	return 0;
+}
+
+/* Does process pid map EAL's configuration?  Its name into comm if so. */
+static bool
+maps_config(int pid, char *comm, size_t len)
+{
+	char path[64], line[4352];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;	/* gone, or a kernel thread */
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		found = strlen(line) > strlen(config_path) &&
+			strcmp(line + strlen(line) - strlen(config_path), config_path) == 0;
+	}
+	fclose(f);
+	if (found) {
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		f = fopen(path, "r");
+		if (f == NULL || fgets(comm, (int)len, f) == NULL)
+			snprintf(comm, len, "?");
+		comm[strcspn(comm, "\n")] = '\0';
+		if (f != NULL)
+			fclose(f);
+	}
+	return found;
+}
+
+/*
+ * The first live process other than us and the allowed ones that maps
+ * EAL's configuration: a DPDK process that may hold its locks.  Returns
+ * its pid (and its name in c->blocker_comm), or 0.
+ */
+static int
+find_blocker(struct mp_eallock_check *c)
+{
+	struct dirent *e;
+	int pid, self = getpid(), found = 0;
+	unsigned int i;
+	DIR *proc;
+	char *end;
+
+	proc = opendir("/proc");
+	if (proc == NULL)
+		return -1;
+	while (found == 0 && (e = readdir(proc)) != NULL) {
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		pid = (int)strtol(e->d_name, &end, 10);
+		if (*end != '\0' || pid == self)
+			continue;
+		for (i = 0; i < c->nb_allowed && c->allowed[i] != pid; i++)
+			;
+		if (i == c->nb_allowed &&
+		    maps_config(pid, c->blocker_comm, sizeof(c->blocker_comm)))
+			found = pid;
+	}
+	closedir(proc);
+	return found;
 }
 
 /*
@@ -129,7 +294,7 @@ stuck_hold(rte_rwlock_t *l)
 	unsigned int i;
 
 	for (i = 0; i < MP_EALLOCK_STUCK_MS && (writer || readers); i++) {
-		cnt = __atomic_load_n(&l->cnt, __ATOMIC_ACQUIRE);
+		cnt = count_of(l);
 		writer &= cnt;
 		readers = RTE_MIN(readers, cnt > 0 ? cnt & ~RTE_RWLOCK_MASK : 0);
 		nanosleep(&ms, NULL);
@@ -137,42 +302,70 @@ stuck_hold(rte_rwlock_t *l)
 	return writer ? writer : readers;
 }
 
-bool
-mp_eallock_release_stuck(unsigned int which, const char *when)
+/*
+ * One lock per call, the innermost first, because a thread of ours waiting
+ * for an inner lock may itself hold an outer one as a writer.  A process
+ * that could be a live holder stops the check before and after sampling.
+ */
+void
+mp_eallock_check(struct mp_eallock_check *c)
 {
-	int32_t hold;
 	unsigned int i;
+	int32_t hold;
 
+	c->released = 0;
+	c->blocker = 0;
 	if (mcfg == NULL)
-		return false;
-	/* Innermost first: DPDK nests mempool, tailq, memzone. */
-	const struct {
-		rte_rwlock_t *lock;
-		const char *name;
-	} locks[] = {
-		{ &mcfg->mlock, "memzone" },
-		{ &mcfg->qlock, "tailq" },
-		{ &mcfg->mplock, "mempool" },
-		{ &mcfg->memory_hotplug_lock, "memory hotplug" },
-	};
-	RTE_BUILD_BUG_ON(RTE_DIM(locks) != MP_EALLOCK_ALL_BITS);
-	for (i = 0; i < RTE_DIM(locks); i++) {
-		if (!(which & (1u << i)))
+		return;
+	c->blocker = find_blocker(c);
+	if (c->blocker != 0)
+		return;
+	for (i = 0; i < MP_EALLOCK_ALL_BITS; i++) {
+		if (!(c->which & (1u << i)))
 			continue;
-		hold = stuck_hold(locks[i].lock);
+		hold = stuck_hold(lock_of(i));
 		if (hold == 0)
 			continue;
+		c->blocker = find_blocker(c);
+		if (c->blocker != 0)
+			return;
 		/* What the dead holders' unlocks would have done. */
-		__atomic_fetch_sub(&locks[i].lock->cnt, hold, __ATOMIC_RELEASE);
-		if (hold == RTE_RWLOCK_WRITE)
+		__atomic_fetch_sub(&lock_of(i)->cnt, hold, __ATOMIC_RELEASE);
+		c->released = 1u << i;
+		c->hold = hold;
+		return;
+	}
+}
+
+void
+mp_eallock_check_log(const struct mp_eallock_check *c, const char *when)
+{
+	unsigned int i;
+
+	for (i = 0; i < MP_EALLOCK_ALL_BITS; i++) {
+		if (!(c->released & (1u << i)))
+			continue;
+		if (c->hold == RTE_RWLOCK_WRITE)
 			mp_warn("EAL's %s lock is still held by a writer %d ms %s: "
-				"released that hold", locks[i].name,
+				"released that hold", lock_names[i],
 				MP_EALLOCK_STUCK_MS, when);
 		else
 			mp_warn("EAL's %s lock is still held by %d reader(s) %d ms "
-				"%s: released those holds", locks[i].name,
-				hold / RTE_RWLOCK_READ, MP_EALLOCK_STUCK_MS, when);
-		return true;
+				"%s: released those holds", lock_names[i],
+				c->hold / RTE_RWLOCK_READ, MP_EALLOCK_STUCK_MS, when);
 	}
-	return false;
+}
+
+bool
+mp_eallock_release_stuck(unsigned int which, const char *when)
+{
+	struct mp_eallock_check c = { .which = which };
+
+	mp_eallock_check(&c);
+	if (c.blocker > 0)
+		mp_warn("EAL's locks are not repaired %s: pid %d (%s) maps EAL's "
+			"shared configuration and may hold them", when, c.blocker,
+			c.blocker_comm);
+	mp_eallock_check_log(&c, when);
+	return c.released != 0;
 }

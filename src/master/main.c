@@ -375,6 +375,7 @@ run(struct mp_config *cfg, char **argv)
 		status = MP_EXIT_OK;
 
 out:
+	mp_telemetry_close();
 	rc = release_dpdk(cfg, &objects, ports);
 	mp_rtfiles_remove(cfg->eal.file_prefix, &cfg->eal.args);
 	if (pidfile)

@@ -52,15 +52,12 @@ void mp_strv_free(struct mp_strv *v);
 /* objects.c */
 
 /*
- * Create the mempool, the memzone with the worker table and one ring per
- * configured worker.  On failure logs the failing call, frees what it
- * created and returns -rte_errno style negative errno.
+ * Create the mempool (with a lane per worker id), the memzone with the
+ * worker table and one ring per worker id, MP_MAX_WORKERS of each.  On
+ * failure logs the failing call, frees what it created and returns a
+ * negative errno.
  */
 int mp_objects_create(const struct mp_config *cfg, struct mp_objects *o);
-
-/* Create the ring of worker id if it does not exist yet. */
-int mp_objects_ring_create(const struct mp_config *cfg, struct mp_objects *o,
-			   unsigned int id);
 
 /*
  * Return to the pool the mbufs still queued on the workers' rings.  Only
@@ -83,6 +80,13 @@ int mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 		   struct mp_shm *shm);
 
 void mp_ports_stop(const struct mp_config *cfg);
+
+/*
+ * Does port's PMD free every packet it accepts before rte_eth_tx_burst()
+ * returns (so that a worker killed inside the call leaves none of them
+ * with the port)?  Valid once mp_ports_start() ran.
+ */
+bool mp_ports_frees_in_tx(uint16_t port);
 
 /* distributor.c */
 
@@ -157,20 +161,44 @@ enum {
 };
 
 /*
- * Find the innermost lock in which that is still held 200 ms on, and
- * release what held it throughout, as holders that died without unlocking
- * would have: a writer's hold, or those of the readers present all along.
- * One lock per call, the innermost first, because a thread of ours waiting
- * for an inner lock may itself hold an outer one as a writer.  Call only
- * when no live process can hold these locks that long: after a worker died
- * before running (not the hotplug lock, which starting workers hold), or
- * when the release at exit is stuck.  when ends the warning logged ("after
- * worker 1 died before running").  Blocks for those 200 ms only while a
- * lock is held.  Returns whether it released anything.
+ * A check for holds that no live process can own (eal_locks.c explains
+ * how they are told apart from live ones).  Fill which and the pids of
+ * the processes besides the master known to take none of these locks (the
+ * running workers); mp_eallock_check() fills the rest.
+ */
+struct mp_eallock_check {
+	unsigned int which;		/* MP_EALLOCK_* bits to look at */
+	int allowed[MP_MAX_WORKERS];
+	unsigned int nb_allowed;
+	int blocker;			/* a live process that may hold them, or 0 */
+	char blocker_comm[32];		/* its name */
+	unsigned int released;		/* the bit of the lock released, or 0 */
+	int32_t hold;			/* what was taken off its count */
+};
+
+/*
+ * Release what a dead process holds of the innermost lock in c->which
+ * that is still held 200 ms on: a writer's hold, or those of the readers
+ * present all along, as their unlocks would have.  Does nothing (and says
+ * who in c->blocker) while another live process maps EAL's shared
+ * configuration, except the allowed ones.  One lock per call, innermost
+ * first, because a thread of ours waiting for an inner lock may itself
+ * hold an outer one as a writer.  Blocks for those 200 ms when a lock is
+ * held, and scans /proc: call it off the libuv loop.
+ */
+void mp_eallock_check(struct mp_eallock_check *c);
+
+/* Log what a check released; when ends the line ("after worker 1 ..."). */
+void mp_eallock_check_log(const struct mp_eallock_check *c, const char *when);
+
+/*
+ * mp_eallock_check() with no allowed process, logged: for the release of
+ * DPDK at exit, when every worker is gone.  Returns whether it released
+ * anything.
  */
 bool mp_eallock_release_stuck(unsigned int which, const char *when);
 
-/* supervisor.c */
+/* supervisor.c, worker_table.c */
 
 /*
  * Run the libuv control loop: spawn every configured worker, supervise
@@ -231,8 +259,17 @@ void mp_view_print(const struct mp_view *v, bool table);
 
 /* telemetry.c */
 
-/* Register /mp/workers, /mp/stats and /mp/config.  Returns 0 or -errno. */
+/*
+ * Register /mp/workers, /mp/stats and /mp/config, which read cfg and o
+ * until mp_telemetry_close().  Returns 0 or -errno.
+ */
 int mp_telemetry_register(const struct mp_config *cfg, struct mp_objects *o);
+
+/*
+ * Before cfg or o go away: wait for the callbacks under way; every later
+ * one answers an error.  Safe to call if nothing was registered.
+ */
+void mp_telemetry_close(void);
 
 /* notify.c */
 

@@ -2,8 +2,11 @@
 /*
  * The objects the primary creates for its secondaries: the packet mempool,
  * the memzone holding struct mp_shm, and one single-producer
- * single-consumer ring per worker (the distributor is the only producer, the
- * worker the only consumer).
+ * single-consumer ring per worker id (the distributor is the only producer,
+ * the worker the only consumer).  Everything is made at start for every
+ * worker id the config may ever name, so that a reload adding workers
+ * makes no EAL allocation on the loop thread: EAL's allocations take the
+ * locks a worker killed in its start-up can leave held (eal_locks.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,14 +24,11 @@
 #include "master.h"
 #include "pool.h"
 
-int
-mp_objects_ring_create(const struct mp_config *cfg, struct mp_objects *o,
-		       unsigned int id)
+static int
+ring_create(const struct mp_config *cfg, struct mp_objects *o, unsigned int id)
 {
 	char name[MP_RING_NAME_LEN];
 
-	if (o->rings[id] != NULL)
-		return 0;
 	snprintf(name, sizeof(name), MP_RING_NAME_FMT, id);
 	o->rings[id] = rte_ring_create(name, cfg->workers.ring_size,
 				       rte_socket_id(),
@@ -53,9 +53,9 @@ mp_objects_create(const struct mp_config *cfg, struct mp_objects *o)
 	/* Crash-safe pool: workers return mbufs on lanes of their own (pool.h). */
 	memset(&pool_conf, 0, sizeof(pool_conf));
 	pool_conf.drainer_lcore = cfg->distributor.lcore;
-	for (i = 0; i < cfg->workers.nb_instances; i++)
-		pool_conf.lane_lcores[pool_conf.nb_lane_lcores++] =
-			cfg->workers.instances[i].lcore;
+	pool_conf.nb_lanes = MP_MAX_WORKERS;
+	pool_conf.cache_lcores[0] = cfg->eal.main_lcore;
+	pool_conf.cache_lcores[1] = cfg->distributor.lcore;
 	o->pool = mp_pool_create(MP_POOL_NAME, cfg->mempool.mbufs,
 				 cfg->mempool.cache, rte_socket_id(), &pool_conf);
 	if (o->pool == NULL) {
@@ -80,8 +80,8 @@ mp_objects_create(const struct mp_config *cfg, struct mp_objects *o)
 	o->shm->master_pid = getpid();
 	o->shm->burst = cfg->distributor.burst;
 	o->shm->tsc_hz = rte_get_tsc_hz();
-	for (i = 0; i < cfg->workers.nb_instances; i++) {
-		rc = mp_objects_ring_create(cfg, o, cfg->workers.instances[i].id);
+	for (i = 0; i < MP_MAX_WORKERS; i++) {
+		rc = ring_create(cfg, o, i);
 		if (rc < 0)
 			goto fail;
 	}

@@ -16,6 +16,32 @@
 #define MP_RX_DESC 1024
 #define MP_TX_DESC 1024
 
+/* Ports whose PMD frees every packet it accepts before tx_burst returns. */
+static bool frees_in_tx[RTE_MAX_ETHPORTS];
+
+/*
+ * Drivers read for it (DPDK 22.11): they copy each packet out (to
+ * nowhere, the kernel, a file) and free it inside the call.  Hardware
+ * PMDs keep packets in their TX ring until a later call.
+ */
+static bool
+driver_frees_in_tx(const char *driver)
+{
+	static const char *const sync[] = { "net_null", "net_tap", "net_pcap" };
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(sync); i++)
+		if (driver != NULL && strcmp(driver, sync[i]) == 0)
+			return true;
+	return false;
+}
+
+bool
+mp_ports_frees_in_tx(uint16_t port)
+{
+	return port < RTE_MAX_ETHPORTS && frees_in_tx[port];
+}
+
 /*
  * The Toeplitz key made of one repeated 16-bit pattern hashes (a, b) and
  * (b, a) alike (Woo and Park, "Scalable TCP Session Monitoring with
@@ -150,6 +176,7 @@ mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 		}
 		if (info.max_tx_queues < nb_txq)
 			nb_txq = info.max_tx_queues;
+		frees_in_tx[port] = driver_frees_in_tx(info.driver_name);
 	}
 	if (nb_txq < cfg->workers.nb_instances) {
 		mp_err("the ports offer only %u TX queues each, but %u workers are "

@@ -5,12 +5,25 @@
  * the pipeline's counters next to the standard /ethdev/ commands.  The
  * callbacks run on the telemetry thread: they read shared memory and
  * snapshot worker slots under the supervisor's lock.
+ *
+ * DPDK 22.11 cannot unregister a command, and a client may ask at any
+ * moment, also while the master stops and frees the rings, the pool and
+ * the memzone.  So every callback runs under tel_lock as a reader and
+ * answers an error once mp_telemetry_close() has run; the objects a
+ * callback reads never change while the master runs (every ring is made
+ * at start), and the config a reload replaces is read under the
+ * supervisor's lock.
  */
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
+#include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
@@ -21,6 +34,25 @@
 
 static const struct mp_config *tel_cfg;
 static struct mp_objects *tel_obj;
+static pthread_rwlock_t tel_lock = PTHREAD_RWLOCK_INITIALIZER;
+static bool tel_open;
+
+/* Enter a callback: false (and nothing held) once the objects are going. */
+static bool
+tel_enter(void)
+{
+	pthread_rwlock_rdlock(&tel_lock);
+	if (tel_open)
+		return true;
+	pthread_rwlock_unlock(&tel_lock);
+	return false;
+}
+
+static void
+tel_leave(void)
+{
+	pthread_rwlock_unlock(&tel_lock);
+}
 
 static uint64_t
 heartbeat_age_ms(const struct mp_worker_slot *s)
@@ -34,7 +66,7 @@ heartbeat_age_ms(const struct mp_worker_slot *s)
 }
 
 static int
-tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
+workers(struct rte_tel_data *d)
 {
 	struct mp_worker_slot s;
 	struct rte_tel_data *w;
@@ -82,7 +114,7 @@ add_container(struct rte_tel_data *d, const char *name, struct rte_tel_data *c)
 }
 
 static int
-tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+stats(struct rte_tel_data *d)
 {
 	const struct mp_dist_stats *ds = &tel_obj->shm->dist;
 	struct rte_eth_stats st;
@@ -127,7 +159,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 static int
-tel_config(const char *cmd, const char *params, struct rte_tel_data *d)
+config(struct rte_tel_data *d)
 {
 	mp_sup_lock();
 	rte_tel_data_start_dict(d);
@@ -142,6 +174,25 @@ tel_config(const char *cmd, const char *params, struct rte_tel_data *d)
 	mp_sup_unlock();
 	return 0;
 }
+
+/* One wrapper per command: DPDK's callback type, under tel_lock. */
+#define TEL_COMMAND(name)						\
+	static int							\
+	tel_##name(const char *cmd, const char *params,			\
+		   struct rte_tel_data *d)				\
+	{								\
+		int rc;							\
+									\
+		if (!tel_enter())					\
+			return -ENODEV;					\
+		rc = name(d);						\
+		tel_leave();						\
+		return rc;						\
+	}
+
+TEL_COMMAND(workers)
+TEL_COMMAND(stats)
+TEL_COMMAND(config)
 
 int
 mp_telemetry_register(const struct mp_config *cfg, struct mp_objects *o)
@@ -161,8 +212,11 @@ mp_telemetry_register(const struct mp_config *cfg, struct mp_objects *o)
 	unsigned int i;
 	int rc;
 
+	pthread_rwlock_wrlock(&tel_lock);
 	tel_cfg = cfg;
 	tel_obj = o;
+	tel_open = true;
+	pthread_rwlock_unlock(&tel_lock);
 	for (i = 0; i < RTE_DIM(cmds); i++) {
 		rc = rte_telemetry_register_cmd(cmds[i].cmd, cmds[i].fn, cmds[i].help);
 		if (rc < 0) {
@@ -172,4 +226,22 @@ mp_telemetry_register(const struct mp_config *cfg, struct mp_objects *o)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Waits for callbacks under way, then makes every later one answer an
+ * error.  The telemetry socket goes too, so that no new client connects
+ * while DPDK's memory is released (DPDK's own commands cannot be told to
+ * stop).
+ */
+void
+mp_telemetry_close(void)
+{
+	char path[PATH_MAX];
+
+	pthread_rwlock_wrlock(&tel_lock);
+	tel_open = false;
+	pthread_rwlock_unlock(&tel_lock);
+	snprintf(path, sizeof(path), "%s/dpdk_telemetry.v2", rte_eal_get_runtime_dir());
+	unlink(path);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The mp_lanes mempool driver and the packet pool; see pool.h for why. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,22 +17,75 @@
 /* Lives in shared memory (mp->pool_data), the same for every process. */
 struct lanes {
 	struct rte_ring *central;
-	struct rte_ring *lane[RTE_MAX_LCORE];	/* NULL: uses central */
 	unsigned int drainer;
-	unsigned int next;			/* drainer's round-robin position */
+	unsigned int next;		/* the drainer's round-robin position */
 	unsigned int nb_lanes;
-	unsigned int lane_lcore[RTE_MAX_LCORE];	/* dense list of lane owners */
+	uint32_t size;			/* slots of every lane, a power of two */
+	uint32_t mask;
+	struct mp_lane *lane[MP_POOL_MAX_LANES];
 };
 
-static struct rte_ring *
-ring_for(const struct rte_mempool *mp, const char *what, unsigned int id,
-	 unsigned int flags)
-{
-	char name[RTE_RING_NAMESIZE];
+/* The lane this process frees onto: set in a worker by mp_pool_attach(). */
+static struct mp_lane *my_lane;
+static const struct rte_mempool *my_pool;
 
-	snprintf(name, sizeof(name), "%.14s_%s%u", mp->name, what, id);
-	return rte_ring_create(name, mp->size, mp->socket_id,
-			       flags | RING_F_EXACT_SZ);
+static inline void **
+lane_slots(const struct mp_lane *ln)
+{
+	return (void **)(uintptr_t)&ln[1];
+}
+
+/*
+ * Publish n objects with one store of the tail, after the slots: a worker
+ * killed anywhere in here has given back either none or all of them, and
+ * the master can read which from the tail.  The lane holds the whole pool,
+ * so it fills only if an object was freed twice; then the put fails (and
+ * DPDK's put, which cannot fail, loses them) rather than overwrite slots
+ * the drainer has not taken.
+ */
+static inline int
+lane_put(struct mp_lane *ln, const struct lanes *l, void * const *objs,
+	 unsigned int n)
+{
+	void **slots = lane_slots(ln);
+	uint32_t t = ln->tail, i;
+
+	if (unlikely((int32_t)(t + n - ln->limit) > 0)) {
+		ln->limit = __atomic_load_n(&ln->head, __ATOMIC_ACQUIRE) + l->size;
+		if ((int32_t)(t + n - ln->limit) > 0)
+			return -ENOBUFS;
+	}
+	for (i = 0; i < n; i++)
+		slots[(t + i) & l->mask] = objs[i];	/* MP_LANE_PUT_COPY */
+	__atomic_store_n(&ln->tail, t + n, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* The drainer takes up to n objects; returns how many it took. */
+static inline unsigned int
+lane_take(struct mp_lane *ln, const struct lanes *l, void **objs, unsigned int n)
+{
+	void * const *slots = lane_slots(ln);
+	uint32_t h = ln->head, avail, i;
+
+	avail = __atomic_load_n(&ln->tail, __ATOMIC_ACQUIRE) - h;
+	if (avail < n)
+		n = avail;
+	for (i = 0; i < n; i++)
+		objs[i] = slots[(h + i) & l->mask];
+	__atomic_store_n(&ln->head, h + n, __ATOMIC_RELEASE);
+	return n;
+}
+
+static void
+lanes_release(struct lanes *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < MP_POOL_MAX_LANES; i++)
+		rte_free(l->lane[i]);
+	rte_ring_free(l->central);
+	rte_free(l);
 }
 
 static int
@@ -39,56 +93,54 @@ lanes_alloc(struct rte_mempool *mp)
 {
 	const struct mp_pool_conf *conf = mp->pool_config;
 	struct lanes *l;
+	char name[RTE_RING_NAMESIZE];
 	unsigned int i;
 
-	if (conf == NULL || conf->drainer_lcore >= RTE_MAX_LCORE)
+	if (conf == NULL || conf->drainer_lcore >= RTE_MAX_LCORE ||
+	    conf->nb_lanes > MP_POOL_MAX_LANES)
 		return -EINVAL;
 	l = rte_zmalloc_socket(mp->name, sizeof(*l), RTE_CACHE_LINE_SIZE,
 			       mp->socket_id);
 	if (l == NULL)
 		return -ENOMEM;
 	l->drainer = conf->drainer_lcore;
-	l->central = ring_for(mp, "c", 0, 0);
+	l->size = rte_align32pow2(mp->size);
+	l->mask = l->size - 1;
+	snprintf(name, sizeof(name), "%.14s_c", mp->name);
+	l->central = rte_ring_create(name, mp->size, mp->socket_id, RING_F_EXACT_SZ);
 	if (l->central == NULL)
 		goto fail;
-	mp->pool_data = l;
-	for (i = 0; i < conf->nb_lane_lcores; i++)
-		if (mp_pool_add_lane(mp, conf->lane_lcores[i]) < 0)
+	for (i = 0; i < conf->nb_lanes; i++) {
+		l->lane[i] = rte_zmalloc_socket(mp->name, sizeof(struct mp_lane) +
+						sizeof(void *) * l->size,
+						RTE_CACHE_LINE_SIZE, mp->socket_id);
+		if (l->lane[i] == NULL)
 			goto fail;
+		l->lane[i]->limit = l->size;
+	}
+	l->nb_lanes = conf->nb_lanes;
+	mp->pool_data = l;
 	return 0;
 
 fail:
-	for (i = 0; i < RTE_MAX_LCORE; i++)
-		rte_ring_free(l->lane[i]);
-	rte_ring_free(l->central);
-	rte_free(l);
-	mp->pool_data = NULL;
-	return -rte_errno;
+	lanes_release(l);
+	return -ENOMEM;
 }
 
 static void
 lanes_free(struct rte_mempool *mp)
 {
-	struct lanes *l = mp->pool_data;
-	unsigned int i;
-
-	if (l == NULL)
-		return;
-	for (i = 0; i < RTE_MAX_LCORE; i++)
-		rte_ring_free(l->lane[i]);
-	rte_ring_free(l->central);
-	rte_free(l);
+	if (mp->pool_data != NULL)
+		lanes_release(mp->pool_data);
 }
 
 static int
 lanes_enqueue(struct rte_mempool *mp, void * const *objs, unsigned int n)
 {
 	struct lanes *l = mp->pool_data;
-	unsigned int lcore = rte_lcore_id();
-	struct rte_ring *r = lcore < RTE_MAX_LCORE ? l->lane[lcore] : NULL;
 
-	if (likely(r != NULL))
-		return rte_ring_sp_enqueue_bulk(r, objs, n, NULL) ? 0 : -ENOBUFS;
+	if (likely(my_lane != NULL && mp == my_pool))
+		return lane_put(my_lane, l, objs, n);
 	return rte_ring_mp_enqueue_bulk(l->central, objs, n, NULL) ? 0 : -ENOBUFS;
 }
 
@@ -105,8 +157,7 @@ lanes_dequeue(struct rte_mempool *mp, void **objs, unsigned int n)
 	if (rte_lcore_id() != l->drainer)
 		return rte_ring_mc_dequeue_bulk(l->central, objs, n, NULL) ? 0 : -ENOBUFS;
 	for (k = 0, i = l->next; k < l->nb_lanes && got < n; k++) {
-		got += rte_ring_sc_dequeue_burst(l->lane[l->lane_lcore[i]],
-						 objs + got, n - got, NULL);
+		got += lane_take(l->lane[i], l, objs + got, n - got);
 		if (++i == l->nb_lanes)
 			i = 0;
 	}
@@ -126,7 +177,8 @@ lanes_get_count(const struct rte_mempool *mp)
 	unsigned int i, count = rte_ring_count(l->central);
 
 	for (i = 0; i < l->nb_lanes; i++)
-		count += rte_ring_count(l->lane[l->lane_lcore[i]]);
+		count += mp_lane_tail(l->lane[i]) -
+			 __atomic_load_n(&l->lane[i]->head, __ATOMIC_ACQUIRE);
 	return count;
 }
 
@@ -159,54 +211,42 @@ mp_pool_register(void)
  * index the master chose: a worker puts our driver at that index.
  */
 int
-mp_pool_attach(struct rte_mempool *mp)
+mp_pool_attach(struct rte_mempool *mp, unsigned int lane)
 {
 	struct rte_mempool_ops_table *t = &rte_mempool_ops_table;
+	struct lanes *l = mp->pool_data;
 
 	if (mp->ops_index < 0 || mp->ops_index >= RTE_MEMPOOL_MAX_OPS_IDX)
 		return -EPROTO;
+	if (lane >= l->nb_lanes)
+		return -EINVAL;
 	rte_spinlock_lock(&t->sl);
 	t->ops[mp->ops_index] = lanes_ops;
 	if (t->num_ops <= (uint32_t)mp->ops_index)
 		t->num_ops = (uint32_t)mp->ops_index + 1;
 	rte_spinlock_unlock(&t->sl);
+	my_pool = mp;
+	my_lane = l->lane[lane];
 	return 0;
 }
 
-int
-mp_pool_add_lane(struct rte_mempool *mp, unsigned int lcore)
+const struct mp_lane *
+mp_pool_lane(const struct rte_mempool *mp, unsigned int lane)
 {
-	struct lanes *l = mp->pool_data;
+	const struct lanes *l = mp->pool_data;
 
-	if (lcore >= RTE_MAX_LCORE || lcore == l->drainer)
-		return -EINVAL;
-	if (l->lane[lcore] != NULL)
-		return 0;
-	l->lane[lcore] = ring_for(mp, "l", lcore, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (l->lane[lcore] == NULL)
-		return -ENOMEM;
-	l->lane_lcore[l->nb_lanes] = lcore;
-	/* Publish the lane only once the drainer can see it whole. */
-	__atomic_store_n(&l->nb_lanes, l->nb_lanes + 1, __ATOMIC_RELEASE);
-	return 0;
+	return lane < l->nb_lanes ? l->lane[lane] : NULL;
 }
 
-/*
- * A single producer moves prod.head, copies, then moves prod.tail; killed
- * in between, it leaves head ahead of tail and the next producer would
- * publish the half-copied slots.  Setting head back to tail forgets them.
- */
-void
-mp_pool_repair_lane(struct rte_mempool *mp, unsigned int lcore)
+void *
+mp_pool_lane_slot(const struct rte_mempool *mp, unsigned int lane, uint32_t pos)
 {
-	struct lanes *l = mp->pool_data;
-	struct rte_ring *r = lcore < RTE_MAX_LCORE ? l->lane[lcore] : NULL;
+	const struct lanes *l = mp->pool_data;
 
-	if (r != NULL)
-		r->prod.head = r->prod.tail;
+	return lane_slots(l->lane[lane])[pos & l->mask];
 }
 
-/* The consumer side of the same repair: the slots are delivered again. */
+/* The consumer side of a repair: the slots are delivered again. */
 void
 mp_ring_repair_consumer(struct rte_ring *r)
 {
@@ -228,17 +268,51 @@ void
 mp_pool_walk_free(const struct rte_mempool *mp, mp_pool_walk_fn *fn, void *arg)
 {
 	const struct lanes *l = mp->pool_data;
+	const struct mp_lane *ln;
 	unsigned int i, k;
+	uint32_t pos;
 
 	walk_ring(l->central, fn, arg);
-	for (i = 0; i < RTE_MAX_LCORE; i++)
-		if (l->lane[i] != NULL)
-			walk_ring(l->lane[i], fn, arg);
+	for (i = 0; i < l->nb_lanes; i++) {
+		ln = l->lane[i];
+		for (pos = ln->head; pos != ln->tail; pos++)
+			fn(lane_slots(ln)[pos & l->mask], arg);
+	}
 	if (mp->cache_size == 0)
 		return;
 	for (i = 0; i < RTE_MAX_LCORE; i++)
 		for (k = 0; k < mp->local_cache[i].len; k++)
 			fn(mp->local_cache[i].objs[k], arg);
+}
+
+static bool
+keeps_cache(const struct mp_pool_conf *conf, unsigned int lcore)
+{
+	return lcore == conf->cache_lcores[0] || lcore == conf->cache_lcores[1];
+}
+
+/*
+ * A cache of size 0 sends every put (whose size always exceeds the flush
+ * threshold 0) and every get straight to the driver: DPDK 22.11's
+ * rte_mempool_do_generic_put() and _get() read these fields, nothing else
+ * rewrites them after the pool's creation.
+ */
+static void
+disable_caches(struct rte_mempool *mp, const struct mp_pool_conf *conf)
+{
+	struct rte_mempool_cache *c;
+	unsigned int i;
+
+	if (mp->cache_size == 0)
+		return;
+	for (i = 0; i < RTE_MAX_LCORE; i++) {
+		if (keeps_cache(conf, i))
+			continue;
+		c = &mp->local_cache[i];
+		c->size = 0;
+		c->flushthresh = 0;
+		c->len = 0;
+	}
 }
 
 struct rte_mempool *
@@ -254,6 +328,7 @@ mp_pool_create(const char *name, unsigned int n, unsigned int cache,
 				      sizeof(priv), socket, 0);
 	if (mp == NULL)
 		return NULL;
+	disable_caches(mp, conf);
 	rc = rte_mempool_set_ops_byname(mp, MP_POOL_OPS_NAME, (void *)conf);
 	if (rc < 0)
 		goto fail;

@@ -10,10 +10,10 @@
  *
  * Ownership rules keep the hot path free of shared atomics: every cache
  * line below has exactly one writer.  The master writes the control part of
- * a worker slot, the worker writes its own stats line, the distributor
- * writes its own stats line.  The only field with two writers is a slot's
- * state, which the worker moves from STARTING to RUNNING (or RUNNING to
- * DRAINING) with a compare-and-swap, once per lifetime, never per packet.
+ * a worker slot (the supervisor's state machine alone writes its state),
+ * the worker writes its own stats line and in-flight record, the
+ * distributor writes its own stats line.  A worker reports what the master
+ * must know of it (attached, draining) in fields of its own, by pid.
  */
 
 #include <stdint.h>
@@ -24,7 +24,7 @@ struct rte_mbuf;
 
 #include "config.h"
 
-#define MP_SHM_LAYOUT_VERSION 4
+#define MP_SHM_LAYOUT_VERSION 5
 #define MP_SHM_MAGIC 0x4d504d53u	/* "MPMS" */
 
 #define MP_SHM_MZ_NAME "mp_shm"
@@ -37,10 +37,11 @@ struct rte_mbuf;
 
 enum mp_worker_state {
 	MP_W_STOPPED = 0,	/* no process; will not be started */
+	MP_W_PENDING,		/* to be spawned once nothing stands in the way */
 	MP_W_STARTING,		/* spawned, not yet attached */
 	MP_W_RUNNING,		/* attached; the distributor feeds it */
-	MP_W_DRAINING,		/* told to stop: emptying its ring */
-	MP_W_STOPPING,		/* being stopped by the master */
+	MP_W_DRAINING,		/* told to stop (SIGTERM): emptying its ring */
+	MP_W_STOPPING,		/* killed by the master (SIGKILL), exit pending */
 	MP_W_BACKOFF,		/* exited unexpectedly; restart pending */
 	MP_W_FATAL,		/* restart limit hit; left stopped until reload */
 	MP_W_STATE_MAX,
@@ -56,15 +57,50 @@ struct mp_worker_stats {
 
 /*
  * The burst a worker holds, written only by that worker, read by the master
- * only after the worker died: pkts[done..n) were dequeued from the ring but
- * not yet handed to a port, so the master frees them instead of losing
- * them.  The worker dequeues straight into pkts, so this costs one store of
- * n and one of done per transmit call.  A worker killed inside a transmit
- * call leaves that call's packets to the port (never freed twice).
+ * only after the worker died, so that each of its mbufs is owned by
+ * exactly one of the worker, a port, the pool, or "lost in this crash"
+ * (counted) at every instruction, and the master frees the worker's share
+ * and nothing else.
+ *
+ * The worker dequeues straight into pkts.  step is one 64-bit store that
+ * says at once where the burst began on the worker's ring (the consumer
+ * tail before the dequeue: the burst is pkts[0 .. tail now - pos)), how
+ * many of its packets have been handed on (done), and what happens to the
+ * run pkts[run_start..done) right now (phase):
+ *
+ *  MP_PHASE_OWN	nothing: pkts[done..) are the worker's;
+ *  MP_PHASE_PORT	the run is inside rte_eth_tx_burst() of run_port: each
+ *			packet is back in the pool if the PMD freed it (found
+ *			on the worker's lane since lane_mark), else the
+ *			port's; if the port frees what it accepts inside the
+ *			call (net_null, net_tap, net_pcap), the PMD died with
+ *			the worker and it is nobody's (the master frees it),
+ *			else it is counted lost;
+ *  MP_PHASE_FREE	the run was refused or dropped and the worker is
+ *			freeing it: what is not on its lane since lane_mark
+ *			is still the worker's.
+ *
+ * The master resets step to the ring's consumer tail before a new process
+ * consumes the ring.  It costs a few stores per run of packets to one
+ * port, nothing per packet.
  */
+enum mp_inflight_phase {
+	MP_PHASE_OWN = 0,
+	MP_PHASE_PORT,
+	MP_PHASE_FREE,
+};
+
+#define MP_STEP(pos, phase, done) \
+	(((uint64_t)(pos) << 32) | ((uint64_t)(phase) << 16) | (uint64_t)(done))
+#define MP_STEP_POS(step) ((uint32_t)((step) >> 32))
+#define MP_STEP_PHASE(step) ((unsigned int)((step) >> 16) & 0xffu)
+#define MP_STEP_DONE(step) ((unsigned int)(step) & 0xffffu)
+
 struct mp_worker_inflight {
-	uint32_t n;
-	uint32_t done;
+	uint64_t step;		/* MP_STEP(ring position, phase, done) */
+	uint32_t run_start;	/* first packet of the run the phase is about */
+	uint32_t lane_mark;	/* the worker's lane tail before that run */
+	uint16_t run_port;	/* the port of an MP_PHASE_PORT run */
 	struct rte_mbuf *pkts[MP_BURST_MAX] __rte_cache_aligned;
 } __rte_cache_aligned;
 
@@ -79,6 +115,10 @@ struct mp_worker_slot {
 	uint32_t restarts;
 	char last_exit[48];	/* "", "exit 1", "signal 9 (SIGKILL)" */
 
+	/* Written by the worker: pids of the processes that attached, that drain. */
+	int32_t attached_pid __rte_cache_aligned;
+	int32_t draining_pid;
+
 	struct mp_worker_stats stats;
 	struct mp_worker_inflight inflight;
 } __rte_cache_aligned;
@@ -89,8 +129,23 @@ struct mp_dist_stats {
 	uint64_t enqueued;	/* packets handed to a worker ring */
 	uint64_t dropped;	/* ring full or no running worker */
 	uint64_t redistributed;	/* taken back from a stopped worker's ring */
-	uint64_t reclaim_seen;	/* reclaim_mask as of the current loop */
+	/* The generation of the last reclaim word whose pass has ended. */
+	uint64_t reclaim_ack;
 } __rte_cache_aligned;
+
+/*
+ * The reclaim word: rings of workers without a live process, one bit per
+ * id in the low half, and in the high half a generation that the master
+ * bumps with every change.  The distributor, the one producer of every
+ * ring, becomes the consumer of those rings and hands the packets left
+ * there to running workers.  Once its pass over them has ended it
+ * publishes in dist.reclaim_ack the generation of the word it loaded: when
+ * the ack reaches the generation that cleared a bit, the distributor no
+ * longer touches that ring, and a new worker may consume it.
+ */
+#define MP_RECLAIM(gen, mask) (((uint64_t)(gen) << 32) | (uint32_t)(mask))
+#define MP_RECLAIM_GEN(word) ((uint32_t)((word) >> 32))
+#define MP_RECLAIM_MASK(word) ((uint32_t)(word))
 
 struct mp_shm {
 	uint32_t magic;
@@ -110,14 +165,7 @@ struct mp_shm {
 	 * master's control thread, read once per distributor loop.
 	 */
 	uint64_t active_mask __rte_cache_aligned;
-	/*
-	 * Rings of workers without a live process, one bit per id: the
-	 * distributor, the one producer of every ring, becomes their consumer
-	 * and hands the packets left there to running workers.  The master
-	 * clears a bit and waits until dist.reclaim_seen has cleared it too
-	 * before a new worker consumes that ring.
-	 */
-	uint64_t reclaim_mask;
+	uint64_t reclaim;	/* MP_RECLAIM(generation, mask), see above */
 	uint32_t nb_workers;	/* configured worker ids are 0..nb_workers-1 */
 	uint64_t generation;	/* config generation: 1, +1 per applied reload */
 	uint32_t dist_mode;	/* enum mp_dist_mode */
@@ -134,6 +182,7 @@ mp_worker_state_name(uint32_t state)
 {
 	static const char *const names[MP_W_STATE_MAX] = {
 		[MP_W_STOPPED] = "stopped",
+		[MP_W_PENDING] = "starting",	/* not spawned yet: pid 0 */
 		[MP_W_STARTING] = "starting",
 		[MP_W_RUNNING] = "running",
 		[MP_W_DRAINING] = "draining",

@@ -4,7 +4,10 @@
  * packet's output port, transmit runs of packets bound for the same port
  * straight from the burst array on our own TX queue, free what a port
  * refuses.  Counters live in our own cache line of shared memory and are
- * written once per burst; the heartbeat once per iteration.
+ * written once per burst; the heartbeat once per iteration.  Every step of
+ * a burst's hand-over is recorded first in our in-flight record (shm.h),
+ * so that a kill at any instruction leaves the master knowing who owns
+ * each of its mbufs.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -46,7 +49,7 @@ mp_worker_attach(unsigned int id, struct mp_worker_ctx *ctx)
 {
 	const struct rte_memzone *mz;
 	char name[MP_RING_NAME_LEN];
-	uint32_t expected = MP_W_STARTING;
+	uint32_t state;
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->id = id;
@@ -85,21 +88,23 @@ mp_worker_attach(unsigned int id, struct mp_worker_ctx *ctx)
 		mp_err("worker %u: mempool \"%s\" not found", id, MP_POOL_NAME);
 		return -ENOENT;
 	}
-	if (mp_pool_attach(ctx->pool) < 0) {
+	if (mp_pool_attach(ctx->pool, id) < 0) {
 		mp_err("worker %u: mempool \"%s\" has an invalid driver index %d",
 		       id, MP_POOL_NAME, ctx->pool->ops_index);
 		return -EPROTO;
 	}
+	ctx->lane = mp_pool_lane(ctx->pool, id);
 	ctx->slot = &ctx->shm->workers[id];
 	ctx->txq = (uint16_t)id;
-	ctx->slot->stats.heartbeat_tsc = rte_rdtsc();
-	if (!__atomic_compare_exchange_n(&ctx->slot->state, &expected,
-					 MP_W_RUNNING, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE)) {
+	state = __atomic_load_n(&ctx->slot->state, __ATOMIC_ACQUIRE);
+	if (state != MP_W_STARTING) {
 		mp_err("worker %u: the master has this worker in state %s, "
-		       "not starting: exiting", id, mp_worker_state_name(expected));
+		       "not starting: exiting", id, mp_worker_state_name(state));
 		return -EBUSY;
 	}
+	ctx->slot->stats.heartbeat_tsc = rte_rdtsc();
+	/* The master marks us running (and the distributor feeds us) on this. */
+	__atomic_store_n(&ctx->slot->attached_pid, (int32_t)getpid(), __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -126,16 +131,44 @@ inject_fault(const struct mp_worker_ctx *ctx)
 }
 
 /*
- * Transmit pkts[0..n) whose mbuf->port the handler set.  Consecutive
- * packets for the same port go out in one rte_eth_tx_burst() straight from
- * the array, which with a distributor that enqueues per input port means
- * one call per port per burst.  Returns the number of packets dropped.
+ * Announce that pkts[start..end) go to port (MP_PHASE_PORT) or to the
+ * pool (MP_PHASE_FREE): the run and our lane's tail first, then the step
+ * that makes them count.
+ */
+static inline void
+hand_on(const struct mp_worker_ctx *ctx, struct mp_worker_inflight *in,
+	uint32_t pos, unsigned int phase, unsigned int start, unsigned int end,
+	uint16_t port)
+{
+	in->run_start = start;
+	in->run_port = port;
+	in->lane_mark = mp_lane_tail(ctx->lane);
+	__atomic_store_n(&in->step, MP_STEP(pos, phase, end), __ATOMIC_RELEASE);
+}
+
+/* Free pkts[start..end), which are ours: refused by a port, or dropped. */
+static inline void
+free_run(const struct mp_worker_ctx *ctx, struct mp_worker_inflight *in,
+	 uint32_t pos, unsigned int start, unsigned int end)
+{
+	hand_on(ctx, in, pos, MP_PHASE_FREE, start, end, MP_PORT_NONE);
+	rte_pktmbuf_free_bulk(in->pkts + start, end - start);
+	__atomic_store_n(&in->step, MP_STEP(pos, MP_PHASE_OWN, end), __ATOMIC_RELEASE);
+}
+
+/*
+ * Transmit the burst pkts[0..n) that began at ring position pos, whose
+ * mbuf->port the handler set.  Consecutive packets for the same port go
+ * out in one rte_eth_tx_burst() straight from the array, which with a
+ * distributor that enqueues per input port means one call per port per
+ * burst.  A port that is not one of ours drops its packets.  Returns the
+ * number of packets dropped.
  */
 static inline unsigned int
-transmit(const struct mp_worker_ctx *ctx, struct mp_worker_inflight *inflight,
-	 unsigned int n)
+transmit(const struct mp_worker_ctx *ctx, struct mp_worker_inflight *in,
+	 uint32_t pos, unsigned int n)
 {
-	struct rte_mbuf **pkts = inflight->pkts;
+	struct rte_mbuf **pkts = in->pkts;
 	unsigned int i = 0, j, sent, dropped = 0;
 	uint16_t port;
 
@@ -143,14 +176,20 @@ transmit(const struct mp_worker_ctx *ctx, struct mp_worker_inflight *inflight,
 		port = pkts[i]->port;
 		for (j = i + 1; j < n && pkts[j]->port == port; j++)
 			;
-		if (unlikely(port == MP_PORT_NONE))
-			sent = 0;
-		else
-			sent = rte_eth_tx_burst(port, ctx->txq, pkts + i,
-						(uint16_t)(j - i));
-		__atomic_store_n(&inflight->done, j, __ATOMIC_RELEASE);
-		if (unlikely(sent < j - i)) {
-			rte_pktmbuf_free_bulk(pkts + i + sent, j - i - sent);
+		if (unlikely(port >= RTE_MAX_ETHPORTS ||
+			     ctx->shm->peer_port[port] == MP_PORT_NONE)) {
+			free_run(ctx, in, pos, i, j);
+			dropped += j - i;
+			i = j;
+			continue;
+		}
+		hand_on(ctx, in, pos, MP_PHASE_PORT, i, j, port);
+		sent = rte_eth_tx_burst(port, ctx->txq, pkts + i, (uint16_t)(j - i));
+		if (likely(sent == j - i)) {
+			__atomic_store_n(&in->step, MP_STEP(pos, MP_PHASE_OWN, j),
+					 __ATOMIC_RELEASE);
+		} else {
+			free_run(ctx, in, pos, i + sent, j);
 			dropped += j - i - sent;
 		}
 		i = j;
@@ -210,6 +249,7 @@ mp_worker_run(struct mp_worker_ctx *ctx, const struct mp_handler *h)
 {
 	struct mp_worker_inflight *inflight = &ctx->slot->inflight;
 	struct rte_mbuf **pkts = inflight->pkts;
+	uint32_t pos, published = MP_STEP_POS(inflight->step);
 	struct mp_worker_stats *st = &ctx->slot->stats;
 	unsigned int burst = RTE_MIN(ctx->shm->burst, (unsigned int)MP_BURST_MAX);
 	/* Counters are per worker id and survive restarts of its process. */
@@ -223,14 +263,18 @@ mp_worker_run(struct mp_worker_ctx *ctx, const struct mp_handler *h)
 	for (;;) {
 		__atomic_store_n(&st->heartbeat_tsc, rte_rdtsc(), __ATOMIC_RELAXED);
 		if (unlikely(stop_requested && !stopping)) {
-			uint32_t running = MP_W_RUNNING;
-
 			/* Stop being fed, then empty what is queued, boundedly. */
 			stopping = true;
-			__atomic_compare_exchange_n(&ctx->slot->state, &running,
-						    MP_W_DRAINING, false,
-						    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+			__atomic_store_n(&ctx->slot->draining_pid, (int32_t)getpid(),
+					 __ATOMIC_RELEASE);
 			drain_budget = 2ULL * rte_ring_get_capacity(ctx->ring);
+		}
+		/* The next burst begins where the last one ended (we are the consumer). */
+		pos = ctx->ring->cons.tail;
+		if (pos != published) {
+			__atomic_store_n(&inflight->step, MP_STEP(pos, MP_PHASE_OWN, 0),
+					 __ATOMIC_RELEASE);
+			published = pos;
 		}
 		n = rte_ring_dequeue_burst(ctx->ring, (void **)pkts, burst, &queued);
 		if (n == 0) {
@@ -240,8 +284,6 @@ mp_worker_run(struct mp_worker_ctx *ctx, const struct mp_handler *h)
 				idle(&empty, &sleep_ns);
 			continue;
 		}
-		__atomic_store_n(&inflight->done, 0, __ATOMIC_RELEASE);
-		__atomic_store_n(&inflight->n, n, __ATOMIC_RELEASE);
 		empty = 0;
 		sleep_ns = MP_IDLE_SLEEP_MIN_NS;
 		prefetch_next(ctx->ring, RTE_MIN(queued, 2 * burst));
@@ -250,8 +292,7 @@ mp_worker_run(struct mp_worker_ctx *ctx, const struct mp_handler *h)
 		if (unlikely(ctx->fault != MP_FAULT_NONE && seen >= ctx->fault_after))
 			inject_fault(ctx);
 		h->process(pkts, (uint16_t)n, ctx);
-		lost = transmit(ctx, inflight, n);
-		__atomic_store_n(&inflight->n, 0, __ATOMIC_RELEASE);
+		lost = transmit(ctx, inflight, pos, n);
 		drops += lost;
 		tx += n - lost;
 		__atomic_store_n(&st->rx, rx, __ATOMIC_RELAXED);

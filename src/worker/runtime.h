@@ -13,6 +13,7 @@
 
 #include <rte_mbuf.h>
 
+#include "pool.h"
 #include "shm.h"
 
 enum mp_fault {
@@ -28,6 +29,7 @@ struct mp_worker_ctx {
 	struct mp_worker_slot *slot;
 	struct rte_ring *ring;
 	struct rte_mempool *pool;
+	const struct mp_lane *lane;	/* where our frees go (pool.h) */
 	uint16_t txq;			/* this worker's TX queue on every port */
 	enum mp_fault fault;		/* fault injection for demos and tests */
 	uint64_t fault_after;		/* ... once this many packets were seen */
@@ -50,8 +52,8 @@ extern const struct mp_handler mp_l2fwd_handler;
 extern const struct mp_handler mp_macswap_handler;
 
 /*
- * Find the shared objects of worker id after rte_eal_init() and mark the
- * worker running.  Returns 0; -ENOENT if an object is missing (no master),
+ * Find the shared objects of worker id after rte_eal_init() and tell the
+ * master the worker attached.  Returns 0; -ENOENT if an object is missing (no master),
  * -EPROTO if the master's layout version differs, -ESRCH if the master that
  * spawned us is gone, -EBUSY if the master does not expect this worker to
  * start.  Logs the reason.

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The periodic stats: port and per-worker packet rates and drops every
+ * stats.interval_s, shown by view.c as a live table when an operator
+ * watches the master's terminal, as one log line otherwise.
+ */
+#include <string.h>
+
+#include <rte_ethdev.h>
+
+#include "supervisor.h"
+
+static double
+rate(uint64_t cur, uint64_t prev, uint64_t ms)
+{
+	return ms == 0 || cur < prev ? 0.0 : (double)(cur - prev) * 1000.0 / ms;
+}
+
+static void
+on_stats(uv_timer_t *timer)
+{
+	struct mp_sup *s = timer->data;
+	uint64_t now = mp_now_ms(), ms = now - s->stats_ms;
+	struct mp_view v;
+	struct rte_eth_stats st;
+	struct mp_worker_slot slot;
+	struct mp_worker *w;
+	unsigned int i, id;
+
+	memset(&v, 0, sizeof(v));
+	v.generation = s->o->shm->generation;
+	v.mode = mp_config_dist_mode_name(s->cfg->distributor.mode);
+	v.dist_dropped = s->o->shm->dist.dropped;
+	for (i = 0; i < s->cfg->nb_ports; i++) {
+		if (rte_eth_stats_get(s->cfg->ports[i], &st) != 0)
+			memset(&st, 0, sizeof(st));
+		v.ports[i].id = s->cfg->ports[i];
+		v.ports[i].rx_pps = rate(st.ipackets, s->prev_port_rx[i], ms);
+		v.ports[i].tx_pps = rate(st.opackets, s->prev_port_tx[i], ms);
+		v.rx_pps += v.ports[i].rx_pps;
+		v.tx_pps += v.ports[i].tx_pps;
+		s->prev_port_rx[i] = st.ipackets;
+		s->prev_port_tx[i] = st.opackets;
+	}
+	v.nb_ports = s->cfg->nb_ports;
+	for (id = 0; id < MP_MAX_WORKERS; id++) {
+		w = &s->w[id];
+		if (!w->configured)
+			continue;
+		mp_sup_worker_snapshot(s->o, id, &slot);
+		v.workers[v.nb_workers++] = (struct mp_view_worker){
+			.id = id, .state = mp_worker_state_name(slot.state),
+			.pid = slot.pid, .lcore = slot.lcore, .cpu = slot.cpu,
+			.restarts = slot.restarts,
+			.rx_pps = rate(slot.stats.rx, w->prev_rx, ms),
+			.tx_pps = rate(slot.stats.tx, w->prev_tx, ms),
+			.drops = slot.stats.drops,
+		};
+		w->prev_rx = slot.stats.rx;
+		w->prev_tx = slot.stats.tx;
+	}
+	s->stats_ms = now;
+	mp_view_print(&v, s->tty);
+}
+
+void
+mp_stats_arm(struct mp_sup *s)
+{
+	unsigned int ms = s->cfg->stats.interval_s * 1000;
+
+	s->stats.data = s;
+	uv_timer_stop(&s->stats);
+	if (ms != 0)
+		uv_timer_start(&s->stats, on_stats, ms, ms);
+}

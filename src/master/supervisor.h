@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef MP_SUPERVISOR_H
+#define MP_SUPERVISOR_H
+
+/*
+ * The supervisor's internals, one section per file.  The files form
+ * layers, and calls only go down (../shared/design/supervisor.md):
+ *
+ *   supervisor.c                 the loop, the signals, the wiring
+ *   rollout.c shutdown.c health.c reap.c
+ *                                event sources: each turns what it saw
+ *                                into an event for one worker
+ *   worker_fsm.c                 states x events: the only writer of a
+ *                                worker's state
+ *   spawn.c crash_repair.c lock_repair.c
+ *                                actions
+ *   worker_table.c worker_output.c restart.c reload.c stats.c
+ *
+ * News travels up through one observer hook that supervisor.c installs
+ * (mp_fsm_ops.changed), so an event source can wait for "worker 3 is
+ * running" without the state machine knowing it.  Everything here runs on
+ * the loop thread, except what worker_table.c says.
+ */
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "master.h"
+#include "restart.h"
+#include "worker_fsm.h"
+
+/* The supervisor's record of one worker id. */
+struct mp_worker {
+	struct mp_sup *sup;
+	unsigned int id;
+	bool configured;		/* in the running config */
+	struct mp_worker_conf conf;	/* what its next process runs with */
+	struct mp_worker_slot *slot;	/* its shared-memory mirror */
+
+	/* Owned by worker_fsm.c. */
+	enum mp_worker_state state;
+	enum mp_worker_want want;
+	struct mp_restart_state restart;
+	const char *kill_reason;	/* why the master killed it, for the log */
+	uv_timer_t timer;		/* backoff, or stop timeout */
+
+	/* The live process: spawn.c sets it, reap.c clears it. */
+	uv_process_t *proc;
+	int pid;
+	unsigned int proc_lcore;	/* the lcore it runs on */
+	uint64_t spawned_ms;
+	uint64_t running_ms;		/* when it attached; 0 before */
+
+	/* spawn.c: the reclaim generation its ring waits for, 0 if none. */
+	uint32_t ring_gen;
+
+	uint64_t prev_rx, prev_tx;	/* stats.c */
+};
+
+struct mp_sup {
+	uv_loop_t loop;
+	struct mp_config *cfg;
+	struct mp_objects *o;
+	char program[PATH_MAX];		/* the worker program of cfg */
+	struct mp_worker w[MP_MAX_WORKERS];
+	bool stopping;			/* shutdown.c */
+	bool ready_sent;		/* systemd told READY=1 (supervisor.c) */
+
+	uv_signal_t sig_term, sig_int, sig_hup, sig_usr1;
+	uv_timer_t tick;		/* health.c */
+	uv_timer_t spawn_poll;		/* spawn.c: waits for ring hand-overs */
+	uv_timer_t watchdog;		/* supervisor.c: systemd pings */
+	uv_timer_t stats;		/* stats.c */
+
+	/* rollout.c */
+	bool reloading;
+	bool reload_pending;		/* a SIGHUP arrived during a reload */
+	int rolling;			/* worker being restarted, or -1 */
+	uint64_t roll_queue;		/* workers still to restart */
+
+	/* lock_repair.c */
+	bool repair_pending;		/* a repair waits or runs: no spawns */
+	bool repair_running;
+	bool repair_again;		/* another request came while it ran */
+	char repair_when[64];		/* "after worker 1 died before running" */
+	uv_work_t repair_work;
+	uv_timer_t repair_retry;
+	struct mp_eallock_check repair_check;
+	int repair_blocker_logged;	/* pid last logged as blocking, or 0 */
+
+	/* stats.c */
+	uint64_t stats_ms;
+	uint64_t prev_port_rx[MP_MAX_PORTS];
+	uint64_t prev_port_tx[MP_MAX_PORTS];
+	bool tty;			/* stderr is a terminal: live table */
+};
+
+uint64_t mp_now_ms(void);
+
+/* True if any worker has a live process. */
+bool mp_sup_any_alive(const struct mp_sup *s);
+
+/* worker_table.c: the shared-memory mirror and its lock */
+
+/*
+ * Recompute the distributor's set of workers to feed from the states:
+ * exactly the RUNNING ones.  Call after any state change.
+ */
+void mp_wtable_publish_active(const struct mp_sup *s);
+
+/* What worker_fsm.c mirrors of w into its slot, under the table lock. */
+void mp_wtable_set_state(struct mp_worker *w, enum mp_worker_state state,
+			 const char *last_exit, bool restarted);
+
+/* spawn.c: record the new process of w in its slot. */
+void mp_wtable_set_process(struct mp_worker *w, int pid);
+
+/* rollout.c: w joined or left the config. */
+void mp_wtable_set_configured(struct mp_worker *w, bool configured);
+
+/* Set or clear w's bit in the reclaim word; returns the new generation. */
+uint32_t mp_wtable_reclaim(const struct mp_sup *s, unsigned int id, bool on);
+
+/* Has the distributor acknowledged reclaim generation gen? */
+bool mp_wtable_reclaim_acked(const struct mp_sup *s, uint32_t gen);
+
+/* worker_output.c */
+
+/*
+ * Prepare the stdout and stderr pipes of a worker about to be spawned into
+ * stdio[1] and stdio[2] (falling back to the master's own on failure).
+ * After uv_spawn(), call mp_output_started() with its result.
+ */
+struct mp_output;
+void mp_output_prepare(struct mp_sup *s, unsigned int id, uv_stdio_container_t *stdio,
+		       struct mp_output **out);
+void mp_output_started(struct mp_output **out, int pid, int spawn_rc);
+
+/* spawn.c */
+
+/*
+ * Start every PENDING worker whose way is clear: no shutdown, no EAL lock
+ * repair under way, no other worker starting (starts are serialised, so
+ * that a worker dying in its EAL start-up never leaves a live starting
+ * sibling that might hold EAL's locks), its lcore free of any live
+ * process, its ring no longer touched by the distributor.  Reports
+ * MP_EV_SPAWNED or MP_EV_SPAWN_FAILED.  Call whenever one of these may
+ * have changed.
+ */
+void mp_spawn_pending(struct mp_sup *s);
+
+/* Run mp_spawn_pending() from the next loop iteration. */
+void mp_spawn_schedule(struct mp_sup *s);
+
+/* The worker with a live process on lcore, other than w; NULL if none. */
+struct mp_worker *mp_spawn_lcore_holder(const struct mp_sup *s,
+					const struct mp_worker *w,
+					unsigned int lcore);
+
+/*
+ * The worker program of cfg into out (PATH_MAX): the configured one, or
+ * the mpworker beside this executable.  Returns 0 or -ENOENT (logged) if
+ * it is not executable.
+ */
+int mp_spawn_resolve_program(const struct mp_config *cfg, char *out);
+
+void mp_spawn_init(struct mp_sup *s);
+
+/* crash_repair.c */
+
+/*
+ * After w's process died, before anyone else uses what it shared: repair
+ * its ring's consumer side, settle the burst it held (free what was still
+ * its own, count what was lost), and hand its ring to the distributor.
+ * Logs what the dead worker held.
+ */
+void mp_crash_repair(struct mp_sup *s, struct mp_worker *w);
+
+/* lock_repair.c */
+
+/*
+ * A worker died in its start-up and may have left EAL's memzone, tailq or
+ * mempool lock held: hold every spawn until the locks are checked, off the
+ * loop thread, and a dead holder's hold is released (eal_locks.c).  The
+ * check waits while any live process other than the master and its running
+ * workers maps EAL's shared configuration (it could be a live holder).
+ */
+void mp_lock_repair_request(struct mp_sup *s, const struct mp_worker *w);
+
+void mp_lock_repair_init(struct mp_sup *s);
+
+/* health.c */
+
+/*
+ * Every tick: attachment and self-draining as workers report them,
+ * attach timeouts, stalled heartbeats.  Ticks every 10 ms, every 1 ms
+ * while a worker is starting (so that it is fed as soon as it attached).
+ */
+void mp_health_init(struct mp_sup *s);
+void mp_health_kick(struct mp_sup *s);
+
+/* reap.c */
+
+/* The exit callback of every worker process (uv_process_options_t.exit_cb). */
+void mp_reap_exit_cb(uv_process_t *proc, int64_t exit_status, int term_signal);
+
+/* rollout.c */
+
+/* SIGHUP: check the file again, plan the difference, roll it out. */
+void mp_rollout_begin(struct mp_sup *s);
+
+/* The observer's news for the rollout. */
+void mp_rollout_changed(struct mp_sup *s, struct mp_worker *w,
+			enum mp_worker_state from);
+
+/* shutdown.c */
+
+/* SIGTERM/SIGINT: stop the distributor and every worker; a second one kills. */
+void mp_shutdown_begin(struct mp_sup *s, int signum);
+
+/* The observer's news for a shutdown: ends the loop once all have stopped. */
+void mp_shutdown_changed(struct mp_sup *s);
+
+/* stats.c */
+
+/* (Re)arm the periodic stats view for cfg->stats.interval_s. */
+void mp_stats_arm(struct mp_sup *s);
+
+#endif /* MP_SUPERVISOR_H */
