@@ -120,6 +120,9 @@ wait_until() {
 # tests query telemetry hundreds of times.
 PYTHON=/usr/bin/python3
 [ -x "$PYTHON" ] || PYTHON=python3
+# In the background run "$PYTHON" itself (or exec it): `python3 ... &` forks
+# a subshell for the function, $! is the subshell's pid, and killing that
+# leaves the interpreter running after the test.
 python3() { "$PYTHON" "$@"; }
 
 # tel COMMAND: the JSON reply of the master's telemetry, via the stock client.
