@@ -214,10 +214,17 @@ TAP_ARGS=$(topology_eal_args "$PREFIX")
 NS0=${PREFIX}n0
 NS1=${PREFIX}n1
 
+# listening NS PROTO PORT: a socket in namespace NS listens on PORT; PROTO
+# is t (TCP) or u (UDP).
+listening() {
+	[ -n "$(ip netns exec "$1" ss -Hl"$2"n "sport = :$3" 2>/dev/null)" ]
+}
+
 need_tap_env() {
 	command -v ip >/dev/null || skip "needs iproute2"
 	command -v iperf3 >/dev/null || skip "needs iperf3"
 	command -v ping >/dev/null || skip "needs ping"
+	command -v ss >/dev/null || skip "needs ss"
 }
 
 # start_tap_master NWORKERS: the master on the tap topology with NWORKERS
