@@ -220,6 +220,12 @@ listening() {
 	[ -n "$(ip netns exec "$1" ss -Hl"$2"n "sport = :$3" 2>/dev/null)" ]
 }
 
+# running PID: PID is a live process, neither gone nor a zombie.
+running() {
+	local s
+	s=$(ps -o stat= -p "$1" 2>/dev/null) && [ "${s#Z}" = "$s" ]
+}
+
 need_tap_env() {
 	command -v ip >/dev/null || skip "needs iproute2"
 	command -v iperf3 >/dev/null || skip "needs iperf3"
