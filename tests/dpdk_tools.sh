@@ -73,12 +73,14 @@ pdump=$!
 STARTED_PIDS="$STARTED_PIDS $pdump"
 wait_until 30 grep -q "core (" "$T/pdump" ||
 	fail "dpdk-pdump did not start: $(tail -5 "$T/pdump")"
-sleep 0.5
+# End the capture once its file holds 1000 packets (net_pcap writes each
+# burst out as it goes).
+wait_until 30 above 999 packet_count "$T/port1.pcap" ||
+	fail "the pdump file holds $(packet_count "$T/port1.pcap") packets after 30 s"
 kill -INT "$pdump"
 wait "$pdump" || fail "dpdk-pdump exited $?: $(tail -5 "$T/pdump")"
 count=$(packet_count "$T/port1.pcap")
 log "dpdk-pdump: $count packets of port 1"
-# Half a second of net_null traffic is hundreds of thousands of packets.
 [ "$count" -ge 1000 ] || fail "the pdump file holds $count packets"
 
 echo /ethdev/list | dpdk-telemetry.py -f "$PREFIX" | grep -q '\[0, 1\]' || fail "/ethdev/list"

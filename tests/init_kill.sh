@@ -16,6 +16,7 @@ start_master_fast_restart 2
 for k in $(seq 1 "$KILLS"); do
 	pids=($(worker_pids_all))
 	[ "${#pids[@]}" = 0 ] || kill -KILL "${pids[RANDOM % ${#pids[@]}]}" 2>/dev/null || true
+	# Pacing between kills (the moments they land at), not a wait.
 	sleep "0.0$((RANDOM % 5 + 2))"
 	master_alive || fail "master died at kill $k"
 done

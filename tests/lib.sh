@@ -120,6 +120,9 @@ wait_until() {
 # tests query telemetry hundreds of times.
 PYTHON=/usr/bin/python3
 [ -x "$PYTHON" ] || PYTHON=python3
+# In the background run "$PYTHON" itself (or exec it): `python3 ... &` forks
+# a subshell for the function, $! is the subshell's pid, and killing that
+# leaves the interpreter running after the test.
 python3() { "$PYTHON" "$@"; }
 
 # tel COMMAND: the JSON reply of the master's telemetry, via the stock client.
@@ -157,13 +160,21 @@ start_master_fast_restart() {
 	wait_until 30 all_running "$1" || fail "workers did not reach running"
 }
 
-# expect_forwarding N WHEN: fail unless each of workers 0..N-1 dequeues
-# packets within 0.3 s; WHEN ends the failure message.
+# above N COMMAND...: COMMAND prints a number greater than N.
+above() {
+	local n=$1 v
+	shift
+	v=$("$@" 2>/dev/null) && [ "$v" -gt "$n" ] 2>/dev/null
+}
+
+# expect_forwarding N WHEN: fail unless the rx count of each of workers
+# 0..N-1 grows within 10 s; WHEN ends the failure message.
 expect_forwarding() {
-	local i a b
+	local i a
 	for i in $(seq 0 $(($1 - 1))); do
-		a=$(worker_field "$i" rx); sleep 0.3; b=$(worker_field "$i" rx)
-		[ "$b" -gt "$a" ] || fail "worker $i does not forward $2"
+		a=$(worker_field "$i" rx)
+		wait_until 10 above "$a" worker_field "$i" rx ||
+			fail "worker $i does not forward $2 (rx stayed at $a for 10 s)"
 	done
 }
 
@@ -220,10 +231,23 @@ TAP_ARGS=$(topology_eal_args "$PREFIX")
 NS0=${PREFIX}n0
 NS1=${PREFIX}n1
 
+# listening NS PROTO PORT: a socket in namespace NS listens on PORT; PROTO
+# is t (TCP) or u (UDP).
+listening() {
+	[ -n "$(ip netns exec "$1" ss -Hl"$2"n "sport = :$3" 2>/dev/null)" ]
+}
+
+# running PID: PID is a live process, neither gone nor a zombie.
+running() {
+	local s
+	s=$(ps -o stat= -p "$1" 2>/dev/null) && [ "${s#Z}" = "$s" ]
+}
+
 need_tap_env() {
 	command -v ip >/dev/null || skip "needs iproute2"
 	command -v iperf3 >/dev/null || skip "needs iperf3"
 	command -v ping >/dev/null || skip "needs ping"
+	command -v ss >/dev/null || skip "needs ss"
 }
 
 # start_tap_master NWORKERS: the master on the tap topology with NWORKERS

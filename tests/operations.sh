@@ -5,8 +5,10 @@
 . "$(dirname "$0")/lib.sh"
 need_dpdk_env
 
-# A stand-in for systemd: record every notification datagram.
-python3 -c '
+# A stand-in for systemd: record every notification datagram.  "$PYTHON"
+# itself, not the python3 function: a function in the background is a
+# subshell, $! its pid, and cleanup's kill would leave the listener running.
+"$PYTHON" -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
@@ -34,7 +36,9 @@ for i in 0 1; do
 done
 [ ! -s "$T/master.log" ] || fail "output went to stderr despite log_file: $(head -3 "$T/master.log")"
 
-# logrotate: move the file away, SIGUSR1, a new file fills up.
+# logrotate: move the file away, SIGUSR1, a new file fills up.  The file
+# moved away must hold a stats line (written every 1 s) before it is moved.
+wait_until 10 has "stats: ports" "$T/mp.log" || fail "no stats line in the log file"
 mv "$T/mp.log" "$T/mp.log.1"
 kill -USR1 "$MASTER_PID"
 wait_until 10 has "logging to $T/mp.log" "$T/mp.log" || fail "log file not reopened"

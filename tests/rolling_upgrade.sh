@@ -14,10 +14,13 @@ d0=$(drops); w0=$(wdrops)
 
 ip netns exec "$NS1" iperf3 -s -1 -p 5203 >/dev/null 2>&1 &
 STARTED_PIDS="$STARTED_PIDS $!"
-sleep 0.5
+wait_until 10 listening "$NS1" t 5203 || fail "iperf3 -s does not listen on port 5203"
+port0_rx() { jget /mp/stats 'r["port0"]["rx"]'; }
+rx0=$(port0_rx)
 timeout 30 ip netns exec "$NS0" iperf3 -c 198.18.0.2 -p 5203 -u -b 10M -t 6 -J >"$T/udp.json" &
 client=$!
-sleep 1.5
+# The load is on once 500 of its datagrams (about 0.6 s of it) reached port 0.
+wait_until 10 above $((rx0 + 500)) port0_rx || fail "no UDP load on port 0: rx $rx0 -> $(port0_rx)"
 
 cp "$MPMASTER" "$T/mpmaster-v2"
 cp "$(dirname "$MPMASTER")/mpworker" "$T/mpworker-v2"
@@ -27,6 +30,7 @@ kill -HUP "$MASTER_PID"
 upgraded() { [ "$(jget /mp/config 'r["generation"]')" = 2 ]; }
 wait_until 20 upgraded || fail "reload did not complete"
 ms=$((($(date +%s%N) - start) / 1000000))
+running "$client" || fail "the UDP load ended before the rolling restart did ($ms ms)"
 wait "$client" || fail "iperf3 failed"
 
 for i in 0 1; do

@@ -15,6 +15,7 @@ for delay in 0 0.002 0.005 0.01 0.02 0.05; do
 	wait_until 30 all_running 2 || fail "workers did not reach running"
 	workers=$(worker_pids_all)
 	kill -INT "$MASTER_PID"
+	# The delay between the two signals is what is varied, not a wait.
 	sleep "$delay"
 	kill -TERM "$MASTER_PID" 2>/dev/null || true
 	t0=$(date +%s%N)

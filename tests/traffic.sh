@@ -10,11 +10,16 @@ start_tap_master 2
 ip netns exec "$NS0" ping -c 5 -i 0.2 198.18.0.2 >"$T/ping" || fail "ping: $(cat "$T/ping")"
 log "$(grep 'packet loss' "$T/ping")"
 
-# TCP: a receiver in NS1 hashes what arrives; the sender in NS0 sends a file.
+# TCP: a receiver in NS1 hashes what arrives; the sender in NS0 sends a
+# file.  Both say how far they are, in bytes, in a file: the receiver what
+# it has read, the sender what it has handed to its socket.
 head -c 33554432 /dev/urandom >"$T/payload"
 want=$(sha256sum <"$T/payload" | cut -d' ' -f1)
-ip netns exec "$NS1" python3 -c '
-import hashlib, socket, sys
+ip netns exec "$NS1" "$PYTHON" -c '
+import hashlib, os, socket, sys
+def progress(n):
+    open(sys.argv[2] + ".new", "w").write("%d\n" % n)
+    os.replace(sys.argv[2] + ".new", sys.argv[2])
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("198.18.0.2", 5201)); s.listen(1)
 c, _ = s.accept(); h = hashlib.sha256(); n = 0
@@ -22,26 +27,41 @@ while True:
     b = c.recv(1 << 16)
     if not b:
         break
-    h.update(b); n += len(b)
+    h.update(b)
+    if (n + len(b)) >> 18 != n >> 18:       # every 256 KiB
+        progress(n + len(b))
+    n += len(b)
+progress(n)
 open(sys.argv[1], "w").write("%s %d\n" % (h.hexdigest(), n))
-' "$T/received" &
+' "$T/received" "$T/rx-progress" &
 receiver=$!
 STARTED_PIDS="$STARTED_PIDS $receiver"
-sleep 0.5
-ip netns exec "$NS0" python3 -c '
-import socket, sys, time
+wait_until 10 listening "$NS1" t 5201 || fail "the receiver does not listen on port 5201"
+victim=$(worker_field 1 pid)
+# The 20 ms pause after each MiB paces the transfer (0.64 s at least), so
+# that the kill below lands inside it on a fast machine too.
+ip netns exec "$NS0" "$PYTHON" -c '
+import os, socket, sys, time
 s = socket.create_connection(("198.18.0.2", 5201), timeout=60)
 data = open(sys.argv[1], "rb").read()
 for i in range(0, len(data), 1 << 20):
     s.sendall(data[i:i + (1 << 20)])
-    time.sleep(0.01)
+    open(sys.argv[2] + ".new", "w").write("%d\n" % (i + (1 << 20)))
+    os.replace(sys.argv[2] + ".new", sys.argv[2])
+    time.sleep(0.02)
 s.close()
-' "$T/payload" &
+' "$T/payload" "$T/tx-progress" &
 sender=$!
-sleep 0.3
-victim=$(worker_field 1 pid)
-kill -KILL "$victim"
-log "killed worker 1 (pid $victim) during the transfer"
+STARTED_PIDS="$STARTED_PIDS $sender"
+# Kill worker 1 once the transfer crosses the pipeline (1 MiB received)...
+wait_until 20 above 1048575 cat "$T/rx-progress" ||
+	fail "the transfer did not start: $(cat "$T/rx-progress" 2>/dev/null || echo 0) bytes received"
+kill -KILL "$victim" || fail "worker 1 (pid $victim) was not running"
+# ...and make sure it was still going on: what the sender had handed to its
+# socket, read after the kill, is short of the whole file.
+sent=$(cat "$T/tx-progress" 2>/dev/null || echo 0)
+log "killed worker 1 (pid $victim) during the transfer: $(cat "$T/rx-progress") bytes received, $sent sent"
+[ "$sent" -lt 33554432 ] || fail "the sender had sent the whole file before the kill"
 wait "$sender" || fail "sender failed"
 wait "$receiver" || fail "receiver failed"
 read -r got size <"$T/received"
@@ -54,7 +74,7 @@ log "32 MiB arrived intact across a worker crash"
 d0=$(jget /mp/stats 'r["distributor"]["dropped"]')
 ip netns exec "$NS1" iperf3 -s -1 -p 5202 >/dev/null 2>&1 &
 STARTED_PIDS="$STARTED_PIDS $!"
-sleep 0.5
+wait_until 10 listening "$NS1" t 5202 || fail "iperf3 -s does not listen on port 5202"
 timeout 30 ip netns exec "$NS0" iperf3 -c 198.18.0.2 -p 5202 -u -b 20M -t 3 -J >"$T/udp.json" ||
 	fail "iperf3 failed"
 d1=$(jget /mp/stats 'r["distributor"]["dropped"]')
