@@ -3,7 +3,8 @@
  * Unit tests of the worker state machine (src/master/worker_fsm.c), driven
  * with events and fake actions: no processes, no DPDK, no event loop.  The
  * fakes record what the machine asked for (spawns, signals, timers) and
- * every change the observer was told of.
+ * every change the observer was told of.  And the rule of the reclaim
+ * hand-over (src/master/worker_table.c).
  */
 #include <check.h>
 #include <errno.h>
@@ -364,6 +365,64 @@ START_TEST(test_observer_hears_every_change_once)
 }
 END_TEST
 
+/*
+ * The reclaim hand-over (shm.h, the reclaim word): a ring whose bit the
+ * master cleared goes to a new worker only once the distributor has
+ * acknowledged the generation that cleared it.  The distributor
+ * acknowledges the generation of the word it loaded, after its pass over
+ * the rings that word names.
+ */
+static void
+dist_acks(uint32_t gen)
+{
+	objects.shm->dist.reclaim_ack = gen;
+}
+
+START_TEST(test_ring_waits_for_the_ack_of_the_clearing_generation)
+{
+	uint32_t set = mp_wtable_reclaim(&sup, 0, true), cleared;
+
+	dist_acks(set);
+	cleared = mp_wtable_reclaim(&sup, 0, false);
+	ck_assert_uint_eq(MP_RECLAIM_MASK(objects.shm->reclaim), 0);
+	ck_assert(!mp_wtable_reclaim_acked(&sup, cleared));
+	dist_acks(cleared);
+	ck_assert(mp_wtable_reclaim_acked(&sup, cleared));
+}
+END_TEST
+
+/*
+ * The race masks could not see: the distributor loaded the word with the
+ * bit set and has published nothing of it yet when the master clears the
+ * bit.  The ack it then publishes, of the word it loaded, does not hand
+ * the ring over.
+ */
+START_TEST(test_an_ack_of_the_word_loaded_before_the_clear_is_not_enough)
+{
+	uint32_t set = mp_wtable_reclaim(&sup, 0, true), cleared;
+
+	cleared = mp_wtable_reclaim(&sup, 0, false);
+	ck_assert(!mp_wtable_reclaim_acked(&sup, cleared));
+	dist_acks(set);
+	ck_assert(!mp_wtable_reclaim_acked(&sup, cleared));
+}
+END_TEST
+
+START_TEST(test_reclaim_generations_survive_wrapping)
+{
+	uint32_t gen;
+
+	objects.shm->reclaim = MP_RECLAIM(UINT32_MAX, 0);
+	gen = mp_wtable_reclaim(&sup, 3, true);
+	ck_assert_uint_eq(gen, 1);	/* 0 stands for "waits for nothing" */
+	dist_acks(UINT32_MAX);
+	ck_assert(!mp_wtable_reclaim_acked(&sup, gen));
+	dist_acks(gen);
+	ck_assert(mp_wtable_reclaim_acked(&sup, gen));
+	ck_assert_uint_eq(MP_RECLAIM_MASK(objects.shm->reclaim), 1u << 3);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -394,6 +453,12 @@ main(void)
 	tcase_add_test(tc, test_reload_start_retries_a_fatal_worker);
 	tcase_add_test(tc, test_meaningless_events_are_refused_and_change_nothing);
 	tcase_add_test(tc, test_observer_hears_every_change_once);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("reclaim");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_ring_waits_for_the_ack_of_the_clearing_generation);
+	tcase_add_test(tc, test_an_ack_of_the_word_loaded_before_the_clear_is_not_enough);
+	tcase_add_test(tc, test_reclaim_generations_survive_wrapping);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
