@@ -14,6 +14,16 @@ expect_invalid() {	# NAME LINE:COL PHRASE, config on stdin
 	log "$1: $(cat "$T/out")"
 }
 
+# expect_refused NAME FILE MESSAGE: the file refused as a whole, in one
+# line "FILE: MESSAGE", promptly (a FIFO must not block the check).
+expect_refused() {
+	local rc=0
+	timeout 10 "$MPMASTER" -t -c "$2" >"$T/out" 2>&1 || rc=$?
+	[ "$rc" = 1 ] || fail "$1: exit $rc, want 1: $(cat "$T/out")"
+	[ "$(cat "$T/out")" = "$2: $3" ] || fail "$1: want '$2: $3', got: $(cat "$T/out")"
+	log "$1: $(cat "$T/out")"
+}
+
 write_config "$T/good.yaml" 2
 "$MPMASTER" -t -c "$T/good.yaml" >"$T/out" 2>&1 || fail "valid config refused: $(cat "$T/out")"
 "$MPMASTER" -t -c "$top_srcdir/etc/mp.yaml" >"$T/out" 2>&1 || fail "etc/mp.yaml refused: $(cat "$T/out")"
@@ -50,6 +60,13 @@ expect_invalid syntax 3:1 'did not find expected' <<'YAML'
 workers:
   instances: [{id: 0, lcore: 2, cpu: 0}
 YAML
+
+mkfifo "$T/fifo.yaml"
+expect_refused fifo "$T/fifo.yaml" 'not a regular file (a FIFO)'
+mkdir "$T/dir.yaml"
+expect_refused directory "$T/dir.yaml" 'is a directory'
+{ cat "$T/good.yaml"; yes '# padding to more than 1 MiB' | head -c 1048576; } >"$T/big.yaml"
+expect_refused big "$T/big.yaml" "larger than 1 MiB ($(stat -c %s "$T/big.yaml") bytes)"
 
 rc=0
 "$MPMASTER" -t -c "$T/absent.yaml" >"$T/out" 2>&1 || rc=$?

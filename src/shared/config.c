@@ -16,11 +16,13 @@
  * stats.interval_s 0..3600; at most 64 args per list, 32 workers.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <yaml.h>
@@ -47,6 +49,22 @@ struct parse {
 	size_t errlen;
 	struct instances_parse ip;	/* positions of workers.instances */
 };
+
+/* A message about the input as a whole, "NAME: message"; returns rc. */
+static int __attribute__((format(printf, 5, 6)))
+fail_input(char *err, size_t errlen, int rc, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	len = snprintf(err, errlen, "%s: ", name);
+	if (len < 0 || (size_t)len >= errlen)
+		return rc;
+	va_start(ap, fmt);
+	vsnprintf(err + len, errlen - (size_t)len, fmt, ap);
+	va_end(ap);
+	return rc;
+}
 
 /* Position of a node for messages, 1-based. */
 static int __attribute__((format(printf, 3, 4)))
@@ -731,41 +749,34 @@ fail:
 }
 
 int
-mp_config_load(const char *path, struct mp_config *cfg, char *err, size_t errlen)
+mp_config_parse(const char *name, const char *buf, size_t len,
+		struct mp_config *cfg, char *err, size_t errlen)
 {
 	struct parse p;
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	const yaml_node_t *root;
 	bool have_doc = false;
-	FILE *f;
 	int rc;
 
+	memset(cfg, 0, sizeof(*cfg));
+	if (len > MP_CONFIG_MAX_SIZE)
+		return fail_input(err, errlen, -EFBIG, name,
+				  "larger than 1 MiB (%zu bytes)", len);
 	memset(&p, 0, sizeof(p));
-	p.path = path;
+	p.path = name;
 	p.cfg = cfg;
 	p.err = err;
 	p.errlen = errlen;
-	if (mp_config_defaults(cfg) < 0) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	f = fopen(path, "r");
-	if (f == NULL) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		mp_config_free(cfg);
-		return rc;
-	}
+	if (mp_config_defaults(cfg) < 0)
+		return fail_input(err, errlen, -ENOMEM, name, "out of memory");
 	if (!yaml_parser_initialize(&parser)) {
-		fclose(f);
 		mp_config_free(cfg);
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -ENOMEM;
+		return fail_input(err, errlen, -ENOMEM, name, "out of memory");
 	}
-	yaml_parser_set_input_file(&parser, f);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)(buf ? buf : ""), len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(err, errlen, "%s:%zu:%zu: %s%s%s", path,
+		snprintf(err, errlen, "%s:%zu:%zu: %s%s%s", name,
 			 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
 			 parser.problem ? parser.problem : "YAML error",
 			 parser.context ? " " : "", parser.context ? parser.context : "");
@@ -777,7 +788,7 @@ mp_config_load(const char *path, struct mp_config *cfg, char *err, size_t errlen
 	root = yaml_document_get_root_node(&doc);
 	if (root == NULL) {
 		snprintf(err, errlen, "%s:1:1: empty config: workers.instances is required",
-			 path);
+			 name);
 		rc = -EINVAL;
 		goto fail;
 	}
@@ -786,29 +797,145 @@ mp_config_load(const char *path, struct mp_config *cfg, char *err, size_t errlen
 		rc = check_config(&p, root);
 	if (rc < 0) {
 		if (rc == -ENOMEM)
-			snprintf(err, errlen, "%s: out of memory", path);
+			fail_input(err, errlen, rc, name, "out of memory");
 		goto fail;
 	}
-	cfg->path = strdup(path);
+	cfg->path = strdup(name);
 	if (cfg->pid_file == NULL &&
 	    asprintf(&cfg->pid_file, "/run/mpmaster-%s.pid", cfg->eal.file_prefix) < 0)
 		cfg->pid_file = NULL;
 	if (cfg->path == NULL || cfg->pid_file == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		rc = -ENOMEM;
+		rc = fail_input(err, errlen, -ENOMEM, name, "out of memory");
 		goto fail;
 	}
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
-	fclose(f);
 	return 0;
 
 fail:
 	if (have_doc)
 		yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
-	fclose(f);
 	mp_config_free(cfg);
+	return rc;
+}
+
+/* What a file that is not a regular one is, for messages. */
+static const char *
+file_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	return "of an unknown kind";
+}
+
+/* Refuse anything but a regular file of at most MP_CONFIG_MAX_SIZE bytes. */
+static int
+check_file(const char *path, const struct stat *st, char *err, size_t errlen)
+{
+	if (S_ISDIR(st->st_mode))
+		return fail_input(err, errlen, -EISDIR, path, "is a directory");
+	if (!S_ISREG(st->st_mode))
+		return fail_input(err, errlen, -EINVAL, path, "not a regular file (%s)",
+				  file_kind(st->st_mode));
+	if (st->st_size > MP_CONFIG_MAX_SIZE)
+		return fail_input(err, errlen, -EFBIG, path, "larger than 1 MiB (%jd bytes)",
+				  (intmax_t)st->st_size);
+	return 0;
+}
+
+/*
+ * Read the config file whole into *bufp (*lenp bytes), so that libyaml
+ * parses from memory and nothing it does can wait on the file.  A reload
+ * runs on the master's event loop, so whatever could block it is refused
+ * before it is read: a FIFO would block open() until a writer came (and
+ * read() until it wrote), a device may block or act on being opened (a
+ * watchdog starts counting), a huge file takes long to read and parse.
+ * Hence stat() before opening anything, open() without blocking, the same
+ * checks again on the descriptor (the path may have been replaced in
+ * between), and a read that stops one byte past the limit, since the file
+ * may grow as we read it.
+ */
+static int
+read_file(const char *path, char **bufp, size_t *lenp, char *err, size_t errlen)
+{
+	struct stat st;
+	size_t len = 0;
+	ssize_t n;
+	char *buf;
+	int fd, rc;
+
+	if (stat(path, &st) < 0)
+		return fail_input(err, errlen, -errno, path, "cannot open: %s",
+				  strerror(errno));
+	rc = check_file(path, &st, err, errlen);
+	if (rc < 0)
+		return rc;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return fail_input(err, errlen, -errno, path, "cannot open: %s",
+				  strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		rc = fail_input(err, errlen, -errno, path, "cannot open: %s",
+				strerror(errno));
+		close(fd);
+		return rc;
+	}
+	rc = check_file(path, &st, err, errlen);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	buf = malloc(MP_CONFIG_MAX_SIZE + 1);
+	if (buf == NULL) {
+		close(fd);
+		return fail_input(err, errlen, -ENOMEM, path, "out of memory");
+	}
+	while (len <= MP_CONFIG_MAX_SIZE) {
+		n = read(fd, buf + len, MP_CONFIG_MAX_SIZE + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = fail_input(err, errlen, -errno, path, "cannot read: %s",
+					strerror(errno));
+			free(buf);
+			close(fd);
+			return rc;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (len > MP_CONFIG_MAX_SIZE) {
+		free(buf);
+		return fail_input(err, errlen, -EFBIG, path, "larger than 1 MiB "
+				  "(more than %d bytes)", MP_CONFIG_MAX_SIZE);
+	}
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+int
+mp_config_load(const char *path, struct mp_config *cfg, char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	rc = read_file(path, &buf, &len, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = mp_config_parse(path, buf, len, cfg, err, errlen);
+	free(buf);
 	return rc;
 }
 

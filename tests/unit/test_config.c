@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -17,29 +18,69 @@ static char path[64];
 static char err[MP_ERR_LEN];
 static struct mp_config cfg;
 
-/* Write yaml to a fresh temporary file; its name is in path. */
+/* Write len bytes of yaml to a fresh temporary file; its name is in path. */
 static void
-write_yaml(const char *yaml)
+write_yaml_n(const char *yaml, size_t len)
 {
 	int fd;
 
 	snprintf(path, sizeof(path), "/tmp/mpcfgXXXXXX");
 	fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+	ck_assert_int_eq(write(fd, yaml, len), (ssize_t)len);
 	close(fd);
+}
+
+/* Load len bytes of yaml, which may hold NUL bytes, from a file. */
+static int
+load_n(const char *yaml, size_t len)
+{
+	int rc;
+
+	write_yaml_n(yaml, len);
+	err[0] = '\0';
+	rc = mp_config_load(path, &cfg, err, sizeof(err));
+	unlink(path);
+	return rc;
 }
 
 static int
 load(const char *yaml)
 {
-	int rc;
+	return load_n(yaml, strlen(yaml));
+}
 
-	write_yaml(yaml);
-	err[0] = '\0';
-	rc = mp_config_load(path, &cfg, err, sizeof(err));
-	unlink(path);
-	return rc;
+/* A config of len bytes: ONE_WORKER, then comment lines. */
+static char *
+padded_config(size_t len)
+{
+	static const char head[] =
+		"workers:\n  instances: [{id: 0, lcore: 2, cpu: 0}]\n";
+	char *yaml = malloc(len + 1);
+	size_t i;
+
+	ck_assert_ptr_nonnull(yaml);
+	ck_assert_uint_ge(len, sizeof(head));
+	memcpy(yaml, head, sizeof(head) - 1);
+	for (i = sizeof(head) - 1; i < len; i++)
+		yaml[i] = (i + 1) % 64 == 0 || i + 1 == len ? '\n' :
+			  (yaml[i - 1] == '\n' ? '#' : 'x');
+	yaml[len] = '\0';
+	return yaml;
+}
+
+/* Assert a failure about the file as a whole: "PATH: phrase...". */
+static void
+assert_file_error(int rc, int want_rc, const char *phrase)
+{
+	char prefix[128];
+
+	ck_assert_int_eq(rc, want_rc);
+	snprintf(prefix, sizeof(prefix), "%s: ", path);
+	ck_assert_msg(strncmp(err, prefix, strlen(prefix)) == 0,
+		      "want prefix '%s', got '%s'", prefix, err);
+	ck_assert_msg(strstr(err, phrase) != NULL, "want '%s' in '%s'", phrase, err);
+	ck_assert_msg(strchr(err, '\n') == NULL, "error is not one line: '%s'", err);
 }
 
 /* Assert a load failed with -EINVAL at LINE:COL with phrase in the message. */
@@ -353,6 +394,76 @@ START_TEST(test_shipped_config_is_valid)
 }
 END_TEST
 
+START_TEST(test_file_of_1_mib_is_accepted)
+{
+	char *yaml = padded_config(1024 * 1024);
+
+	ck_assert_int_eq(load(yaml), 0);
+	mp_config_free(&cfg);
+	free(yaml);
+}
+END_TEST
+
+START_TEST(test_file_over_1_mib_is_refused)
+{
+	char *yaml = padded_config(1024 * 1024 + 1);
+
+	assert_file_error(load(yaml), -EFBIG, "larger than 1 MiB (1048577 bytes)");
+	free(yaml);
+}
+END_TEST
+
+START_TEST(test_fifo_is_refused_without_blocking)
+{
+	snprintf(path, sizeof(path), "/tmp/mpcfg-fifo-%d", (int)getpid());
+	unlink(path);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	err[0] = '\0';
+	assert_file_error(mp_config_load(path, &cfg, err, sizeof(err)), -EINVAL,
+			  "not a regular file (a FIFO)");
+	unlink(path);
+}
+END_TEST
+
+START_TEST(test_directory_is_reported_as_a_directory)
+{
+	snprintf(path, sizeof(path), "/tmp");
+	err[0] = '\0';
+	assert_file_error(mp_config_load(path, &cfg, err, sizeof(err)), -EISDIR,
+			  "is a directory");
+}
+END_TEST
+
+START_TEST(test_config_is_parsed_from_a_buffer)
+{
+	static const char yaml[] = ONE_WORKER "stats: {interval_s: 7}\n";
+	char *copy = malloc(sizeof(yaml) - 1);	/* no NUL after the text */
+
+	ck_assert_ptr_nonnull(copy);
+	memcpy(copy, yaml, sizeof(yaml) - 1);
+	ck_assert_int_eq(mp_config_parse("<buffer>", copy, sizeof(yaml) - 1, &cfg,
+					 err, sizeof(err)), 0);
+	ck_assert_str_eq(cfg.path, "<buffer>");
+	ck_assert_uint_eq(cfg.stats.interval_s, 7);
+	mp_config_free(&cfg);
+	ck_assert_int_eq(mp_config_parse("<buffer>", copy, 7, &cfg, err,
+					 sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "<buffer>:1:1: the config must be a mapping");
+	free(copy);
+}
+END_TEST
+
+START_TEST(test_buffer_over_1_mib_is_refused)
+{
+	char *yaml = padded_config(1024 * 1024 + 1);
+
+	ck_assert_int_eq(mp_config_parse("big", yaml, strlen(yaml), &cfg, err,
+					 sizeof(err)), -EFBIG);
+	ck_assert_str_eq(err, "big: larger than 1 MiB (1048577 bytes)");
+	free(yaml);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -366,6 +477,8 @@ config_suite(void)
 	tcase_add_test(ok, test_pid_file_follows_the_prefix);
 	tcase_add_test(ok, test_shared_cpus_are_allowed);
 	tcase_add_test(ok, test_shipped_config_is_valid);
+	tcase_add_test(ok, test_file_of_1_mib_is_accepted);
+	tcase_add_test(ok, test_config_is_parsed_from_a_buffer);
 	tcase_add_test(bad, test_unknown_key_is_rejected_at_the_key);
 	tcase_add_test(bad, test_unknown_top_level_key_is_rejected);
 	tcase_add_test(bad, test_duplicate_key_is_rejected);
@@ -388,6 +501,10 @@ config_suite(void)
 	tcase_add_test(bad, test_missing_cpu_is_rejected);
 	tcase_add_test(bad, test_bad_file_prefix_is_rejected);
 	tcase_add_test(bad, test_nonexistent_file_is_reported);
+	tcase_add_test(bad, test_file_over_1_mib_is_refused);
+	tcase_add_test(bad, test_buffer_over_1_mib_is_refused);
+	tcase_add_test(bad, test_fifo_is_refused_without_blocking);
+	tcase_add_test(bad, test_directory_is_reported_as_a_directory);
 	suite_add_tcase(s, ok);
 	suite_add_tcase(s, bad);
 	return s;
