@@ -61,6 +61,18 @@ workers:
   instances: [{id: 0, lcore: 2, cpu: 0}
 YAML
 
+expect_invalid empty-program 2:12 'workers.program must not be empty' <<'YAML'
+workers:
+  program: ""
+  instances: [{id: 0, lcore: 2, cpu: 0}]
+YAML
+
+expect_invalid long-program 2:12 'workers.program is 5000 bytes long, at most 4095 are allowed' <<YAML
+workers:
+  program: /$(printf '%04999d' 0)
+  instances: [{id: 0, lcore: 2, cpu: 0}]
+YAML
+
 mkfifo "$T/fifo.yaml"
 expect_refused fifo "$T/fifo.yaml" 'not a regular file (a FIFO)'
 mkdir "$T/dir.yaml"

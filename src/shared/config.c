@@ -13,10 +13,12 @@
  * burst 1..512; ring_size a power of two 64..1048576; backoff 0..3600000 ms
  * with first <= cap; max_restarts 0..1000000; window_s 1..86400;
  * stop_timeout_ms 0..600000; heartbeat_timeout_ms 0 or 50..600000;
- * stats.interval_s 0..3600; at most 64 args per list, 32 workers.
+ * stats.interval_s 0..3600; at most 64 args per list, of at most 4095
+ * bytes each, 32 workers; paths 1..PATH_MAX-1 bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -116,13 +118,26 @@ get_uint(struct parse *p, const yaml_node_t *n, const char *key,
 	return 0;
 }
 
+/*
+ * A string of at most max_len bytes.  Every string is bounded: they end
+ * up in paths, argv vectors and log lines, where a 1 MiB value helps
+ * nobody; and an empty path would only fail later, at start.
+ */
 static int
-get_string(struct parse *p, const yaml_node_t *n, const char *key, char **out)
+get_string(struct parse *p, const yaml_node_t *n, const char *key,
+	   bool nonempty, size_t max_len, char **out)
 {
+	size_t len;
 	char *s;
 
 	if (n->type != YAML_SCALAR_NODE)
 		return fail_at(p, n, "%s must be a string", key);
+	len = n->data.scalar.length;
+	if (nonempty && len == 0)
+		return fail_at(p, n, "%s must not be empty", key);
+	if (len > max_len)
+		return fail_at(p, n, "%s is %zu bytes long, at most %zu are allowed",
+			       key, len, max_len);
 	s = strdup(scalar(n));
 	if (s == NULL)
 		return -ENOMEM;
@@ -189,6 +204,12 @@ get_strv(struct parse *p, const yaml_node_t *n, const char *key,
 			strv_free(&v);
 			return fail_at(p, e, "%s entries must be strings", key);
 		}
+		if (e->data.scalar.length > MP_MAX_ARG_LEN) {
+			strv_free(&v);
+			return fail_at(p, e, "%s entry is %zu bytes long, at most %d "
+				       "are allowed", key, e->data.scalar.length,
+				       MP_MAX_ARG_LEN);
+		}
 		v.v[v.n] = strdup(scalar(e));
 		if (v.v[v.n] == NULL) {
 			strv_free(&v);
@@ -204,7 +225,7 @@ get_strv(struct parse *p, const yaml_node_t *n, const char *key,
 /* The value types a key can have; see the key tables below. */
 enum key_kind {
 	K_UINT,		/* unsigned int within [min, max] */
-	K_STRING,	/* char * */
+	K_STRING,	/* char * of at most max bytes, non-empty if min */
 	K_STRV,		/* struct mp_strv */
 	K_ENUM,		/* index into names */
 	K_MAP,		/* nested mapping, handled by fn */
@@ -225,7 +246,7 @@ struct key {
 
 #define OFF(field) offsetof(struct mp_config, field)
 #define UINT(n, f, lo, hi) { n, K_UINT, OFF(f), lo, hi, NULL, 0, NULL }
-#define STRING(n, f) { n, K_STRING, OFF(f), 0, 0, NULL, 0, NULL }
+#define PATH(n, f) { n, K_STRING, OFF(f), 1, PATH_MAX - 1, NULL, 0, NULL }
 #define STRV(n, f) { n, K_STRV, OFF(f), 0, 0, NULL, 0, NULL }
 #define ENUM(n, f, names) { n, K_ENUM, OFF(f), 0, 0, names, RTE_DIM_(names), NULL }
 #define MAP(n, fn) { n, K_MAP, 0, 0, 0, NULL, 0, fn }
@@ -253,7 +274,7 @@ apply_key(struct parse *p, const struct key *k, const yaml_node_t *v,
 	case K_UINT:
 		return get_uint(p, v, qualified, k->min, k->max, field);
 	case K_STRING:
-		return get_string(p, v, qualified, field);
+		return get_string(p, v, qualified, k->min != 0, k->max, field);
 	case K_STRV:
 		return get_strv(p, v, qualified, field);
 	case K_ENUM:
@@ -316,20 +337,17 @@ static int
 check_prefix(struct parse *p, const yaml_node_t *n)
 {
 	const char *c;
-	int rc;
 
-	rc = get_string(p, n, "eal.file_prefix", &p->cfg->eal.file_prefix);
-	if (rc < 0)
-		return rc;
-	c = p->cfg->eal.file_prefix;
-	if (*c == '\0' || strlen(c) > 32)
+	if (n->type != YAML_SCALAR_NODE)
+		return fail_at(p, n, "eal.file_prefix must be a string");
+	if (n->data.scalar.length == 0 || n->data.scalar.length > 32)
 		return fail_at(p, n, "eal.file_prefix must have 1 to 32 characters");
-	for (; *c; c++)
+	for (c = scalar(n); *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
 		      (*c >= '0' && *c <= '9') || *c == '_' || *c == '-'))
 			return fail_at(p, n, "eal.file_prefix may contain only letters, "
 				       "digits, '_' and '-'");
-	return 0;
+	return get_string(p, n, "eal.file_prefix", true, 32, &p->cfg->eal.file_prefix);
 }
 
 static int
@@ -539,7 +557,7 @@ static int
 parse_workers(struct parse *p, const yaml_node_t *n)
 {
 	static const struct key keys[] = {
-		STRING("program", workers.program),
+		PATH("program", workers.program),
 		STRV("args", workers.args),
 		CUSTOM("ring_size", check_ring_size),
 		ENUM("poll", workers.poll, poll_modes),
@@ -566,8 +584,8 @@ parse_stats(struct parse *p, const yaml_node_t *n)
 
 static const struct key top_keys[] = {
 	MAP("eal", parse_eal),
-	STRING("pid_file", pid_file),
-	STRING("log_file", log_file),
+	PATH("pid_file", pid_file),
+	PATH("log_file", log_file),
 	CUSTOM("ports", parse_ports),
 	MAP("mempool", parse_mempool),
 	MAP("distributor", parse_distributor),

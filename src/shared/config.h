@@ -19,6 +19,14 @@
 #define MP_MAX_WORKERS 32	/* worker ids 0..MP_MAX_WORKERS-1 */
 #define MP_MAX_PORTS 32
 #define MP_MAX_ARGS 64		/* eal.args and workers.args entries */
+/*
+ * Longest eal.args or workers.args entry, in bytes.  No EAL option value
+ * or worker argument needs more than a path, and with it the arguments of
+ * a worker (at most MP_MAX_ARGS of them) stay far below what execve()
+ * accepts (128 KiB a string, ARG_MAX in all): a config that passes the
+ * check cannot make every worker's start fail with E2BIG.
+ */
+#define MP_MAX_ARG_LEN 4095
 #define MP_ERR_LEN 512		/* size of an error buffer */
 #define MP_CONFIG_MAX_SIZE (1024 * 1024)	/* largest config, in bytes */
 

@@ -6,6 +6,8 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +97,31 @@ assert_error(const char *yaml, int line, int col, const char *phrase)
 		      "want prefix '%s', got '%s'", prefix, err);
 	ck_assert_msg(strstr(err, phrase) != NULL, "want '%s' in '%s'", phrase, err);
 	ck_assert_msg(strchr(err, '\n') == NULL, "error is not one line: '%s'", err);
+}
+
+/* A string of n copies of c (freed by the caller). */
+static char *
+repeat(char c, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	ck_assert_ptr_nonnull(s);
+	memset(s, c, n);
+	s[n] = '\0';
+	return s;
+}
+
+/* printf into a heap string (freed by the caller). */
+static char * __attribute__((format(printf, 1, 2)))
+yaml_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	ck_assert_int_ge(vasprintf(&s, fmt, ap), 0);
+	va_end(ap);
+	return s;
 }
 
 #define ONE_WORKER "workers:\n  instances: [{id: 0, lcore: 2, cpu: 0}]\n"
@@ -464,6 +491,87 @@ START_TEST(test_buffer_over_1_mib_is_refused)
 }
 END_TEST
 
+/* The three path keys, as "KEY: VALUE" lines of a config (for printf). */
+static const char *const path_keys[][2] = {
+	{ "pid_file", "pid_file: %s\n" ONE_WORKER },
+	{ "log_file", "log_file: %s\n" ONE_WORKER },
+	{ "workers.program", "workers:\n  program: %s\n"
+			     "  instances: [{id: 0, lcore: 2, cpu: 0}]\n" },
+};
+
+START_TEST(test_empty_path_is_rejected)
+{
+	unsigned int i;
+	char *yaml, want[64];
+
+	for (i = 0; i < sizeof(path_keys) / sizeof(path_keys[0]); i++) {
+		yaml = yaml_printf(path_keys[i][1], "\"\"");
+		snprintf(want, sizeof(want), "%s must not be empty", path_keys[i][0]);
+		assert_error(yaml, 1 + (i == 2), i == 2 ? 12 : 11, want);
+		free(yaml);
+	}
+}
+END_TEST
+
+START_TEST(test_path_longer_than_path_max_minus_1_is_rejected)
+{
+	char *value = repeat('p', PATH_MAX), *yaml, want[96];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(path_keys) / sizeof(path_keys[0]); i++) {
+		yaml = yaml_printf(path_keys[i][1], value);
+		snprintf(want, sizeof(want), "%s is %d bytes long, at most %d are allowed",
+			 path_keys[i][0], PATH_MAX, PATH_MAX - 1);
+		assert_error(yaml, 1 + (i == 2), i == 2 ? 12 : 11, want);
+		free(yaml);
+	}
+	free(value);
+}
+END_TEST
+
+START_TEST(test_path_of_path_max_minus_1_bytes_is_accepted)
+{
+	char *value = repeat('p', PATH_MAX - 1), *yaml;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(path_keys) / sizeof(path_keys[0]); i++) {
+		yaml = yaml_printf(path_keys[i][1], value);
+		ck_assert_int_eq(load(yaml), 0);
+		mp_config_free(&cfg);
+		free(yaml);
+	}
+	free(value);
+}
+END_TEST
+
+START_TEST(test_arg_longer_than_4095_bytes_is_rejected)
+{
+	char *value = repeat('a', 4096), *yaml;
+
+	yaml = yaml_printf("eal:\n  args: [--no-pci, %s]\n" ONE_WORKER, value);
+	assert_error(yaml, 2, 20, "eal.args entry is 4096 bytes long, at most 4095 are allowed");
+	free(yaml);
+	yaml = yaml_printf("workers:\n  args: [%s]\n"
+			   "  instances: [{id: 0, lcore: 2, cpu: 0}]\n", value);
+	assert_error(yaml, 2, 10, "workers.args entry is 4096 bytes long, at most 4095 are allowed");
+	free(yaml);
+	free(value);
+}
+END_TEST
+
+START_TEST(test_arg_of_4095_bytes_is_accepted)
+{
+	char *value = repeat('a', 4095), *yaml;
+
+	yaml = yaml_printf("eal:\n  args: [--vdev=%s]\n" ONE_WORKER, value + 7);
+	ck_assert_int_eq(load(yaml), 0);
+	ck_assert_uint_eq(strlen(cfg.eal.args.v[0]), 4095);
+	mp_config_free(&cfg);
+	free(yaml);
+	free(value);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -479,6 +587,8 @@ config_suite(void)
 	tcase_add_test(ok, test_shipped_config_is_valid);
 	tcase_add_test(ok, test_file_of_1_mib_is_accepted);
 	tcase_add_test(ok, test_config_is_parsed_from_a_buffer);
+	tcase_add_test(ok, test_path_of_path_max_minus_1_bytes_is_accepted);
+	tcase_add_test(ok, test_arg_of_4095_bytes_is_accepted);
 	tcase_add_test(bad, test_unknown_key_is_rejected_at_the_key);
 	tcase_add_test(bad, test_unknown_top_level_key_is_rejected);
 	tcase_add_test(bad, test_duplicate_key_is_rejected);
@@ -505,6 +615,9 @@ config_suite(void)
 	tcase_add_test(bad, test_buffer_over_1_mib_is_refused);
 	tcase_add_test(bad, test_fifo_is_refused_without_blocking);
 	tcase_add_test(bad, test_directory_is_reported_as_a_directory);
+	tcase_add_test(bad, test_empty_path_is_rejected);
+	tcase_add_test(bad, test_path_longer_than_path_max_minus_1_is_rejected);
+	tcase_add_test(bad, test_arg_longer_than_4095_bytes_is_rejected);
 	suite_add_tcase(s, ok);
 	suite_add_tcase(s, bad);
 	return s;
