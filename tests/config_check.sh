@@ -7,7 +7,7 @@
 expect_invalid() {	# NAME LINE:COL PHRASE, config on stdin
 	local f="$T/$1.yaml" rc=0
 	cat >"$f"
-	"$MPMASTER" -t -c "$f" >"$T/out" 2>&1 || rc=$?
+	timeout 10 "$MPMASTER" -t -c "$f" >"$T/out" 2>&1 || rc=$?
 	[ "$rc" = 1 ] || fail "$1: exit $rc, want 1: $(cat "$T/out")"
 	[ "$(wc -l <"$T/out")" = 1 ] || fail "$1: not one line: $(cat "$T/out")"
 	grep -q "^$f:$2: .*$3" "$T/out" || fail "$1: want '$f:$2: ...$3', got: $(cat "$T/out")"
@@ -71,6 +71,21 @@ expect_invalid long-program 2:12 'workers.program is 5000 bytes long, at most 40
 workers:
   program: /$(printf '%04999d' 0)
   instances: [{id: 0, lcore: 2, cpu: 0}]
+YAML
+
+expect_invalid deep 1:33 'nested deeper than 32 levels' <<<"$(head -c 1000000 /dev/zero | tr '\0' '[')"
+
+expect_invalid nul 1:20 'contains a NUL character' <<'YAML'
+eal: {file_prefix: "mp\0../../etc"}
+workers:
+  instances: [{id: 0, lcore: 2, cpu: 0}]
+YAML
+
+expect_invalid second-document 4:1 'only one YAML document is allowed' <<'YAML'
+workers:
+  instances: [{id: 0, lcore: 2, cpu: 0}]
+...
+--- [broken
 YAML
 
 mkfifo "$T/fifo.yaml"

@@ -32,6 +32,9 @@
 #include "config.h"
 
 #define MAX_CPUS 4096
+#define MAX_DEPTH 32		/* nesting of lists and mappings; the schema needs 4 */
+#define MAX_NODES 4096		/* scalars, lists, mappings, aliases; a full config has ~460 */
+#define MAX_DIRECTIVES 16	/* %YAML and %TAG lines; a config needs none */
 
 /* Positions of instance fields, for checks made after parsing. */
 struct instance_marks {
@@ -68,22 +71,189 @@ fail_input(char *err, size_t errlen, int rc, const char *name, const char *fmt, 
 	return rc;
 }
 
-/* Position of a node for messages, 1-based. */
+/* "NAME:LINE:COL: message" at a 0-based position; returns -EINVAL. */
+static int
+vfail_pos(struct parse *p, size_t line, size_t column, const char *fmt, va_list ap)
+{
+	int len;
+
+	len = snprintf(p->err, p->errlen, "%s:%zu:%zu: ", p->path, line + 1,
+		       column + 1);
+	if (len < 0 || (size_t)len >= p->errlen)
+		return -EINVAL;
+	vsnprintf(p->err + len, p->errlen - (size_t)len, fmt, ap);
+	return -EINVAL;
+}
+
+/* An error at a position of the input (a token's or an event's). */
+static int __attribute__((format(printf, 3, 4)))
+fail_mark(struct parse *p, const yaml_mark_t *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail_pos(p, m->line, m->column, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* An error at a node (1:1 without one). */
 static int __attribute__((format(printf, 3, 4)))
 fail_at(struct parse *p, const yaml_node_t *n, const char *fmt, ...)
 {
 	va_list ap;
-	int len;
 
-	len = snprintf(p->err, p->errlen, "%s:%zu:%zu: ", p->path,
-		       n ? n->start_mark.line + 1 : 1,
-		       n ? n->start_mark.column + 1 : 1);
-	if (len < 0 || (size_t)len >= p->errlen)
-		return -EINVAL;
 	va_start(ap, fmt);
-	vsnprintf(p->err + len, p->errlen - (size_t)len, fmt, ap);
+	vfail_pos(p, n ? n->start_mark.line : 0, n ? n->start_mark.column : 0, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
+}
+
+/* libyaml's own error, at its position. */
+static int
+fail_yaml(struct parse *p, const yaml_parser_t *parser)
+{
+	if (parser->error == YAML_MEMORY_ERROR)
+		return fail_input(p->err, p->errlen, -ENOMEM, p->path, "out of memory");
+	return fail_mark(p, &parser->problem_mark, "%s%s%s",
+			 parser->problem ? parser->problem : "YAML error",
+			 parser->context ? " " : "", parser->context ? parser->context : "");
+}
+
+/*
+ * The first of two passes over the input before libyaml builds the
+ * document (check_events() is the second), for the one cost that the
+ * event pass cannot bound: libyaml's parser checks each %TAG directive
+ * against all earlier ones before it reports the document's start, so
+ * 70000 of them (under 1 MiB) took 10 s.  The scanner alone does not
+ * do that, so count directives on its tokens.
+ *
+ * The scanner has a quadratic cost of its own, in nesting (it checks
+ * every open level for a pending simple key at each token): this pass
+ * stops where nesting exceeds MAX_DEPTH, and lets the event pass report
+ * it at the right node; it also leaves syntax errors to that pass, which
+ * finds the first error in the file.
+ */
+static int
+check_tokens(struct parse *p, const char *buf, size_t len)
+{
+	unsigned int depth = 0, directives = 0;
+	yaml_parser_t parser;
+	yaml_token_t token;
+	bool done = false;
+	int rc = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return fail_input(p->err, p->errlen, -ENOMEM, p->path, "out of memory");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	while (!done && rc == 0) {
+		if (!yaml_parser_scan(&parser, &token)) {
+			if (parser.error == YAML_MEMORY_ERROR)
+				rc = fail_yaml(p, &parser);
+			break;
+		}
+		switch (token.type) {
+		case YAML_VERSION_DIRECTIVE_TOKEN:
+		case YAML_TAG_DIRECTIVE_TOKEN:
+			if (++directives > MAX_DIRECTIVES)
+				rc = fail_mark(p, &token.start_mark, "more than %d YAML "
+					       "directives", MAX_DIRECTIVES);
+			break;
+		case YAML_BLOCK_SEQUENCE_START_TOKEN:
+		case YAML_BLOCK_MAPPING_START_TOKEN:
+		case YAML_FLOW_SEQUENCE_START_TOKEN:
+		case YAML_FLOW_MAPPING_START_TOKEN:
+			done = ++depth > MAX_DEPTH;
+			break;
+		case YAML_BLOCK_END_TOKEN:
+		case YAML_FLOW_SEQUENCE_END_TOKEN:
+		case YAML_FLOW_MAPPING_END_TOKEN:
+			if (depth > 0)
+				depth--;
+			break;
+		case YAML_STREAM_END_TOKEN:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		yaml_token_delete(&token);
+	}
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+/*
+ * The second pass, over libyaml's events, refuses what the document API
+ * would hide or pay too much for, at the position where it starts:
+ *  - nesting deeper than MAX_DEPTH: libyaml's cost grows with the square
+ *    of the nesting (32k levels of '[' took 3.3 s), and stopping here
+ *    keeps the scanner from going deeper than its look-ahead (1024
+ *    characters at most past this point);
+ *  - more than MAX_NODES nodes: the document costs some 150 bytes a
+ *    node (a 1 MiB list took 80 MB), and each anchor is compared with
+ *    every earlier one (70000 took 10 s);
+ *  - a NUL in a scalar, key or value: the document's strings are
+ *    NUL-terminated, so "mp\0../../etc" would silently be read as "mp";
+ *  - a second document, which yaml_parser_load() would never look at.
+ */
+static int
+check_events(struct parse *p, const char *buf, size_t len)
+{
+	unsigned int depth = 0, nodes = 0, documents = 0;
+	yaml_parser_t parser;
+	yaml_event_t event;
+	bool done = false;
+	int rc = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return fail_input(p->err, p->errlen, -ENOMEM, p->path, "out of memory");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	while (!done && rc == 0) {
+		if (!yaml_parser_parse(&parser, &event)) {
+			rc = fail_yaml(p, &parser);
+			break;
+		}
+		switch (event.type) {
+		case YAML_DOCUMENT_START_EVENT:
+			if (++documents > 1)
+				rc = fail_mark(p, &event.start_mark, "only one YAML "
+					       "document is allowed");
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth > MAX_DEPTH)
+				rc = fail_mark(p, &event.start_mark, "nested deeper "
+					       "than %d levels", MAX_DEPTH);
+			/* fall through */
+		case YAML_ALIAS_EVENT:
+			if (rc == 0 && ++nodes > MAX_NODES)
+				rc = fail_mark(p, &event.start_mark, "more than %d YAML "
+					       "nodes", MAX_NODES);
+			break;
+		case YAML_SCALAR_EVENT:
+			if (++nodes > MAX_NODES)
+				rc = fail_mark(p, &event.start_mark, "more than %d YAML "
+					       "nodes", MAX_NODES);
+			else if (strlen((const char *)event.data.scalar.value) !=
+				 event.data.scalar.length)
+				rc = fail_mark(p, &event.start_mark, "contains a NUL "
+					       "character");
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&event);
+	}
+	yaml_parser_delete(&parser);
+	return rc;
 }
 
 static const char *
@@ -786,19 +956,22 @@ mp_config_parse(const char *name, const char *buf, size_t len,
 	p.cfg = cfg;
 	p.err = err;
 	p.errlen = errlen;
+	if (buf == NULL)
+		buf = "";
+	rc = check_tokens(&p, buf, len);
+	if (rc == 0)
+		rc = check_events(&p, buf, len);
+	if (rc < 0)
+		return rc;
 	if (mp_config_defaults(cfg) < 0)
 		return fail_input(err, errlen, -ENOMEM, name, "out of memory");
 	if (!yaml_parser_initialize(&parser)) {
 		mp_config_free(cfg);
 		return fail_input(err, errlen, -ENOMEM, name, "out of memory");
 	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)(buf ? buf : ""), len);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(err, errlen, "%s:%zu:%zu: %s%s%s", name,
-			 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-			 parser.problem ? parser.problem : "YAML error",
-			 parser.context ? " " : "", parser.context ? parser.context : "");
-		rc = -EINVAL;
+		rc = fail_yaml(&p, &parser);
 		goto fail;
 	}
 	have_doc = true;

@@ -572,6 +572,95 @@ START_TEST(test_arg_of_4095_bytes_is_accepted)
 }
 END_TEST
 
+START_TEST(test_nesting_deeper_than_32_levels_is_rejected)
+{
+	char *flow = repeat('[', 40), *block = malloc(2 * 40 + 2);
+	unsigned int i;
+
+	ck_assert_ptr_nonnull(block);
+	assert_error(flow, 1, 33, "nested deeper than 32 levels");
+	for (i = 0; i < 40; i++)
+		memcpy(block + 2 * i, "- ", 2);
+	strcpy(block + 2 * 40, "x");
+	assert_error(block, 1, 65, "nested deeper than 32 levels");
+	free(flow);
+	free(block);
+}
+END_TEST
+
+START_TEST(test_1_mib_of_nesting_is_refused_quickly)
+{
+	char *yaml = repeat('[', MP_CONFIG_MAX_SIZE);
+
+	assert_error(yaml, 1, 33, "nested deeper than 32 levels");
+	free(yaml);
+}
+END_TEST
+
+START_TEST(test_scalar_with_nul_is_rejected)
+{
+	static const char prefix[] = "eal: {file_prefix: \"mp\\0../../etc\"}\n" ONE_WORKER;
+	static const char poll[] = "workers:\n  poll: \"busy\\0garbage\"\n"
+				   "  instances: [{id: 0, lcore: 2, cpu: 0}]\n";
+	static const char key[] = "\"stats\\0x\": {}\n" ONE_WORKER;
+	static const char raw[] = "eal: {file_prefix: \"mp\0x\"}\n" ONE_WORKER;
+
+	assert_error(prefix, 1, 20, "contains a NUL character");
+	assert_error(poll, 2, 9, "contains a NUL character");
+	assert_error(key, 1, 1, "contains a NUL character");
+	ck_assert_int_eq(load_n(raw, sizeof(raw) - 1), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_second_document_is_rejected)
+{
+	assert_error(ONE_WORKER "---\n" ONE_WORKER, 3, 1,
+		     "only one YAML document is allowed");
+	assert_error(ONE_WORKER "---\nfoo: [\n", 3, 1,
+		     "only one YAML document is allowed");
+	assert_error(ONE_WORKER "...\n%YAML 1.1\n--- {}\n", 4, 1,
+		     "only one YAML document is allowed");
+}
+END_TEST
+
+START_TEST(test_document_markers_are_accepted)
+{
+	ck_assert_int_eq(load("%YAML 1.1\n---\n" ONE_WORKER "...\n# end\n"), 0);
+	mp_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_more_than_16_directives_are_rejected)
+{
+	size_t n = 60000, i, len = 0;
+	char *yaml = malloc(n * 20 + sizeof(ONE_WORKER) + 8);
+
+	ck_assert_ptr_nonnull(yaml);
+	for (i = 0; i < n; i++)
+		len += (size_t)sprintf(yaml + len, "%%TAG !t%zu! x:\n", i);
+	strcpy(yaml + len, "---\n" ONE_WORKER);
+	assert_error(yaml, 17, 1, "more than 16 YAML directives");
+	free(yaml);
+}
+END_TEST
+
+START_TEST(test_more_than_4096_nodes_are_rejected)
+{
+	size_t n = 60000, i, len;
+	char *yaml = malloc(n * 10 + 16);
+
+	ck_assert_ptr_nonnull(yaml);
+	len = (size_t)sprintf(yaml, "x: [");
+	for (i = 0; i < n; i++)
+		len += (size_t)sprintf(yaml + len, "&a%zu 1,", i);
+	strcpy(yaml + len - 1, "]\n");
+	/* Node 4097 is entry 4093: after the root mapping, x and the list. */
+	assert_error(yaml, 1, 5 + 6 * 10 + 7 * 90 + 8 * 900 + 9 * (4093 - 1000),
+		     "more than 4096 YAML nodes");
+	free(yaml);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -589,6 +678,7 @@ config_suite(void)
 	tcase_add_test(ok, test_config_is_parsed_from_a_buffer);
 	tcase_add_test(ok, test_path_of_path_max_minus_1_bytes_is_accepted);
 	tcase_add_test(ok, test_arg_of_4095_bytes_is_accepted);
+	tcase_add_test(ok, test_document_markers_are_accepted);
 	tcase_add_test(bad, test_unknown_key_is_rejected_at_the_key);
 	tcase_add_test(bad, test_unknown_top_level_key_is_rejected);
 	tcase_add_test(bad, test_duplicate_key_is_rejected);
@@ -618,6 +708,12 @@ config_suite(void)
 	tcase_add_test(bad, test_empty_path_is_rejected);
 	tcase_add_test(bad, test_path_longer_than_path_max_minus_1_is_rejected);
 	tcase_add_test(bad, test_arg_longer_than_4095_bytes_is_rejected);
+	tcase_add_test(bad, test_nesting_deeper_than_32_levels_is_rejected);
+	tcase_add_test(bad, test_1_mib_of_nesting_is_refused_quickly);
+	tcase_add_test(bad, test_scalar_with_nul_is_rejected);
+	tcase_add_test(bad, test_second_document_is_rejected);
+	tcase_add_test(bad, test_more_than_16_directives_are_rejected);
+	tcase_add_test(bad, test_more_than_4096_nodes_are_rejected);
 	suite_add_tcase(s, ok);
 	suite_add_tcase(s, bad);
 	return s;
