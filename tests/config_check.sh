@@ -10,6 +10,7 @@ expect_invalid() {	# NAME LINE:COL PHRASE, config on stdin
 	timeout 10 "$MPMASTER" -t -c "$f" >"$T/out" 2>&1 || rc=$?
 	[ "$rc" = 1 ] || fail "$1: exit $rc, want 1: $(cat "$T/out")"
 	[ "$(wc -l <"$T/out")" = 1 ] || fail "$1: not one line: $(cat "$T/out")"
+	! LC_ALL=C grep -q '[^[:print:]]' "$T/out" || fail "$1: not printable: $(cat -v "$T/out")"
 	grep -q "^$f:$2: .*$3" "$T/out" || fail "$1: want '$f:$2: ...$3', got: $(cat "$T/out")"
 	log "$1: $(cat "$T/out")"
 }
@@ -87,6 +88,14 @@ workers:
 ...
 --- [broken
 YAML
+
+expect_invalid escapes 1:1 'unknown key "a\\x1b\[2J\\x0ab"' <<'YAML'
+"a\e[2J\nb": 1
+workers:
+  instances: [{id: 0, lcore: 2, cpu: 0}]
+YAML
+
+expect_invalid bad-utf8 2:13 'invalid leading UTF-8 octet' <<<"$(printf 'workers:\n  program: /\xff\n')"
 
 mkfifo "$T/fifo.yaml"
 expect_refused fifo "$T/fifo.yaml" 'not a regular file (a FIFO)'

@@ -35,6 +35,7 @@
 #define MAX_DEPTH 32		/* nesting of lists and mappings; the schema needs 4 */
 #define MAX_NODES 4096		/* scalars, lists, mappings, aliases; a full config has ~460 */
 #define MAX_DIRECTIVES 16	/* %YAML and %TAG lines; a config needs none */
+#define MAX_SHOWN 64		/* bytes of a value that a message shows */
 
 /* Positions of instance fields, for checks made after parsing. */
 struct instance_marks {
@@ -48,26 +49,60 @@ struct instances_parse {
 
 struct parse {
 	const char *path;
+	const char *buf;		/* the input, len bytes */
+	size_t len;
 	yaml_document_t *doc;
 	struct mp_config *cfg;
 	char *err;
 	size_t errlen;
 	struct instances_parse ip;	/* positions of workers.instances */
+	char shown[MAX_SHOWN * 4 + 4];	/* a value as a message shows it */
 };
+
+/*
+ * Copy raw into err as one line of printable ASCII: every other byte
+ * becomes \xNN, so that no newline or terminal escape of the input (or
+ * of the file name) reaches a log or a terminal.  Truncated to errlen,
+ * but never inside an escape.
+ */
+static void
+put_line(char *err, size_t errlen, const char *raw)
+{
+	const unsigned char *c;
+	size_t len = 0;
+
+	if (errlen == 0)
+		return;
+	for (c = (const unsigned char *)raw; *c; c++) {
+		if (*c >= 0x20 && *c <= 0x7e) {
+			if (len + 1 >= errlen)
+				break;
+			err[len++] = (char)*c;
+		} else {
+			if (len + 4 >= errlen)
+				break;
+			snprintf(err + len, 5, "\\x%02x", *c);
+			len += 4;
+		}
+	}
+	err[len] = '\0';
+}
 
 /* A message about the input as a whole, "NAME: message"; returns rc. */
 static int __attribute__((format(printf, 5, 6)))
 fail_input(char *err, size_t errlen, int rc, const char *name, const char *fmt, ...)
 {
+	char raw[MP_ERR_LEN];
 	va_list ap;
 	int len;
 
-	len = snprintf(err, errlen, "%s: ", name);
-	if (len < 0 || (size_t)len >= errlen)
-		return rc;
-	va_start(ap, fmt);
-	vsnprintf(err + len, errlen - (size_t)len, fmt, ap);
-	va_end(ap);
+	len = snprintf(raw, sizeof(raw), "%s: ", name);
+	if (len >= 0 && (size_t)len < sizeof(raw)) {
+		va_start(ap, fmt);
+		vsnprintf(raw + len, sizeof(raw) - (size_t)len, fmt, ap);
+		va_end(ap);
+	}
+	put_line(err, errlen, raw);
 	return rc;
 }
 
@@ -75,13 +110,14 @@ fail_input(char *err, size_t errlen, int rc, const char *name, const char *fmt, 
 static int
 vfail_pos(struct parse *p, size_t line, size_t column, const char *fmt, va_list ap)
 {
+	char raw[MP_ERR_LEN];
 	int len;
 
-	len = snprintf(p->err, p->errlen, "%s:%zu:%zu: ", p->path, line + 1,
+	len = snprintf(raw, sizeof(raw), "%s:%zu:%zu: ", p->path, line + 1,
 		       column + 1);
-	if (len < 0 || (size_t)len >= p->errlen)
-		return -EINVAL;
-	vsnprintf(p->err + len, p->errlen - (size_t)len, fmt, ap);
+	if (len >= 0 && (size_t)len < sizeof(raw))
+		vsnprintf(raw + len, sizeof(raw) - (size_t)len, fmt, ap);
+	put_line(p->err, p->errlen, raw);
 	return -EINVAL;
 }
 
@@ -109,12 +145,118 @@ fail_at(struct parse *p, const yaml_node_t *n, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/*
+ * The scalar of n as a message shows it, in p->shown: its first
+ * MAX_SHOWN bytes, then "..." if there are more; '"' and '\\' escaped with
+ * a backslash, since the value is shown between quotes, and every byte
+ * that is not printable ASCII as \xNN (put_line() would escape them too,
+ * but then a \ of the value could not be told from one of an escape).
+ */
+static const char *
+show(struct parse *p, const yaml_node_t *n)
+{
+	const unsigned char *c = (const unsigned char *)n->data.scalar.value;
+	size_t i, len = 0, nb = n->data.scalar.length;
+
+	for (i = 0; i < nb && i < MAX_SHOWN; i++) {
+		if (c[i] == '"' || c[i] == '\\') {
+			p->shown[len++] = '\\';
+			p->shown[len++] = (char)c[i];
+		} else if (c[i] >= 0x20 && c[i] <= 0x7e) {
+			p->shown[len++] = (char)c[i];
+		} else {
+			snprintf(p->shown + len, 5, "\\x%02x", c[i]);
+			len += 4;
+		}
+	}
+	if (nb > MAX_SHOWN) {
+		memcpy(p->shown + len, "...", 3);
+		len += 3;
+	}
+	p->shown[len] = '\0';
+	return p->shown;
+}
+
+/* Is c (of s, at i, len bytes) a line break for libyaml, and how long? */
+static size_t
+line_break(const unsigned char *s, size_t i, size_t len)
+{
+	if (s[i] == '\r')
+		return i + 1 < len && s[i + 1] == '\n' ? 2 : 1;
+	if (s[i] == '\n')
+		return 1;
+	if (s[i] == 0xc2 && i + 1 < len && s[i + 1] == 0x85)
+		return 2;	/* NEL */
+	if (s[i] == 0xe2 && i + 2 < len && s[i + 1] == 0x80 &&
+	    (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))
+		return 3;	/* LS, PS */
+	return 0;
+}
+
+/*
+ * libyaml reports an error of its reader (bad UTF-8, a control
+ * character) by its byte offset alone, with problem_mark left at 1:1:
+ * find the line and column of that offset as its scanner counts them, in
+ * characters, with the line breaks of YAML 1.1, after a byte order mark.
+ * UTF-16 input is counted in 16-bit units, near enough.
+ */
+static void
+offset_mark(const struct parse *p, const yaml_parser_t *parser, yaml_mark_t *m)
+{
+	const unsigned char *s = (const unsigned char *)p->buf;
+	size_t i = 0, n, end = parser->problem_offset;
+	bool utf16 = parser->encoding == YAML_UTF16LE_ENCODING ||
+		     parser->encoding == YAML_UTF16BE_ENCODING;
+	unsigned int unit;
+
+	memset(m, 0, sizeof(*m));
+	if (end > p->len)
+		end = p->len;
+	if (utf16) {
+		for (i = 2; i + 1 < end; i += 2) {
+			unit = parser->encoding == YAML_UTF16LE_ENCODING ?
+			       s[i] | s[i + 1] << 8 : s[i] << 8 | s[i + 1];
+			if (unit == '\n' || unit == '\r' || unit == 0x85 ||
+			    unit == 0x2028 || unit == 0x2029) {
+				m->line++;
+				m->column = 0;
+			} else if ((unit & 0xfc00) != 0xdc00) {
+				m->column++;
+			}
+		}
+		return;
+	}
+	if (end >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < end) {
+		n = line_break(s, i, end);
+		if (n > 0) {
+			m->line++;
+			m->column = 0;
+			i += n;
+			continue;
+		}
+		if ((s[i] & 0xc0) != 0x80)
+			m->column++;
+		i++;
+	}
+}
+
 /* libyaml's own error, at its position. */
 static int
 fail_yaml(struct parse *p, const yaml_parser_t *parser)
 {
+	yaml_mark_t m;
+
 	if (parser->error == YAML_MEMORY_ERROR)
 		return fail_input(p->err, p->errlen, -ENOMEM, p->path, "out of memory");
+	if (parser->error == YAML_READER_ERROR) {
+		offset_mark(p, parser, &m);
+		if (parser->problem_value >= 0)
+			return fail_mark(p, &m, "%s (0x%02X)", parser->problem,
+					 (unsigned int)parser->problem_value);
+		return fail_mark(p, &m, "%s", parser->problem);
+	}
 	return fail_mark(p, &parser->problem_mark, "%s%s%s",
 			 parser->problem ? parser->problem : "YAML error",
 			 parser->context ? " " : "", parser->context ? parser->context : "");
@@ -278,12 +420,12 @@ get_uint(struct parse *p, const yaml_node_t *n, const char *key,
 	for (c = s; *c; c++)
 		if (*c < '0' || *c > '9')
 			return fail_at(p, n, "%s must be a non-negative integer, not \"%s\"",
-				       key, s);
+				       key, show(p, n));
 	errno = 0;
 	v = strtoul(s, NULL, 10);
 	if (errno != 0 || v < min || v > max)
 		return fail_at(p, n, "%s must be between %lu and %lu, not %s",
-			       key, min, max, s);
+			       key, min, max, show(p, n));
 	*out = (unsigned int)v;
 	return 0;
 }
@@ -483,7 +625,7 @@ parse_map(struct parse *p, const yaml_node_t *n, const char *where,
 			const yaml_node_t *pk = yaml_document_get_node(p->doc, prev->key);
 
 			if (pk->type == YAML_SCALAR_NODE && strcmp(scalar(pk), scalar(kn)) == 0)
-				return fail_at(p, kn, "duplicate key \"%s\"", scalar(kn));
+				return fail_at(p, kn, "duplicate key \"%s\"", show(p, kn));
 		}
 		for (k = keys; k->name != NULL; k++)
 			if (strcmp(k->name, scalar(kn)) == 0)
@@ -491,8 +633,8 @@ parse_map(struct parse *p, const yaml_node_t *n, const char *where,
 		if (k->name == NULL) {
 			if (*where)
 				return fail_at(p, kn, "unknown key \"%s\" in %s",
-					       scalar(kn), where);
-			return fail_at(p, kn, "unknown key \"%s\"", scalar(kn));
+					       show(p, kn), where);
+			return fail_at(p, kn, "unknown key \"%s\"", show(p, kn));
 		}
 		snprintf(qualified, sizeof(qualified), "%s%s%s", where,
 			 *where ? "." : "", k->name);
@@ -700,10 +842,10 @@ parse_instances(struct parse *p, const yaml_node_t *n)
 				slot = &m->cpu, dst = &w->cpu, max = MAX_CPUS - 1;
 			} else {
 				return fail_at(p, kn, "unknown key \"%s\" in a worker "
-					       "instance (id, lcore, cpu)", scalar(kn));
+					       "instance (id, lcore, cpu)", show(p, kn));
 			}
 			if (*slot != NULL)
-				return fail_at(p, kn, "duplicate key \"%s\"", scalar(kn));
+				return fail_at(p, kn, "duplicate key \"%s\"", show(p, kn));
 			*slot = vn;
 			rc = get_uint(p, vn, scalar(kn), 0, max, dst);
 			if (rc < 0)
@@ -951,13 +1093,15 @@ mp_config_parse(const char *name, const char *buf, size_t len,
 	if (len > MP_CONFIG_MAX_SIZE)
 		return fail_input(err, errlen, -EFBIG, name,
 				  "larger than 1 MiB (%zu bytes)", len);
+	if (buf == NULL)
+		buf = "";
 	memset(&p, 0, sizeof(p));
 	p.path = name;
+	p.buf = buf;
+	p.len = len;
 	p.cfg = cfg;
 	p.err = err;
 	p.errlen = errlen;
-	if (buf == NULL)
-		buf = "";
 	rc = check_tokens(&p, buf, len);
 	if (rc == 0)
 		rc = check_events(&p, buf, len);
@@ -978,9 +1122,7 @@ mp_config_parse(const char *name, const char *buf, size_t len,
 	p.doc = &doc;
 	root = yaml_document_get_root_node(&doc);
 	if (root == NULL) {
-		snprintf(err, errlen, "%s:1:1: empty config: workers.instances is required",
-			 name);
-		rc = -EINVAL;
+		rc = fail_at(&p, NULL, "empty config: workers.instances is required");
 		goto fail;
 	}
 	rc = parse_map(&p, root, "", top_keys);

@@ -661,6 +661,64 @@ START_TEST(test_more_than_4096_nodes_are_rejected)
 }
 END_TEST
 
+/* Assert err holds printable ASCII only (so it is one line, too). */
+static void
+assert_printable(void)
+{
+	const char *c;
+
+	for (c = err; *c; c++)
+		ck_assert_msg(*c >= 0x20 && *c <= 0x7e, "byte 0x%02x at %zu of '%s'",
+			      (unsigned char)*c, (size_t)(c - err), err);
+}
+
+START_TEST(test_echoed_value_is_escaped)
+{
+	/* The key is k ESC ] 0 ; x BEL LF \ " */
+	assert_error("\"k\\e]0;x\\a\\n\\\\\\\"\": 1\n" ONE_WORKER, 1, 1,
+		     "unknown key \"k\\x1b]0;x\\x07\\x0a\\\\\\\"\"");
+	assert_printable();
+	assert_error("mempool: {mbufs: 1\xe2\x91\xa0}\n" ONE_WORKER, 1, 18,
+		     "not \"1\\xe2\\x91\\xa0\"");
+	assert_printable();
+}
+END_TEST
+
+START_TEST(test_long_echoed_value_is_cut)
+{
+	char *key = repeat('k', 200), *yaml = yaml_printf("%s: 1\n" ONE_WORKER, key);
+	char want[96];
+
+	snprintf(want, sizeof(want), "unknown key \"%.64s...\"", key);
+	assert_error(yaml, 1, 1, want);
+	ck_assert_ptr_null(strstr(err, key + 135));
+	free(yaml);
+	free(key);
+}
+END_TEST
+
+START_TEST(test_input_name_is_escaped)
+{
+	ck_assert_int_eq(mp_config_parse("a\nb\x1b", "x", 1, &cfg, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_str_eq(err, "a\\x0ab\\x1b:1:1: the config must be a mapping");
+}
+END_TEST
+
+START_TEST(test_bad_utf8_is_reported_where_it_is)
+{
+	static const char lead[] = "workers:\n  program: /\xc3\xa9\xff\n"
+				   "  instances: [{id: 0, lcore: 2, cpu: 0}]\n";
+	static const char crlf[] = "workers:\r\n  program: /x\r\n  args: [\xe2\x82]\n";
+	static const char ctrl[] = "eal: {file_prefix: \"a\x1b[31m\"}\n" ONE_WORKER;
+
+	assert_error(lead, 2, 14, "invalid leading UTF-8 octet");
+	assert_error(crlf, 3, 11, "invalid trailing UTF-8 octet");
+	assert_error(ctrl, 1, 22, "control characters are not allowed");
+	assert_printable();
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -714,6 +772,10 @@ config_suite(void)
 	tcase_add_test(bad, test_second_document_is_rejected);
 	tcase_add_test(bad, test_more_than_16_directives_are_rejected);
 	tcase_add_test(bad, test_more_than_4096_nodes_are_rejected);
+	tcase_add_test(bad, test_echoed_value_is_escaped);
+	tcase_add_test(bad, test_long_echoed_value_is_cut);
+	tcase_add_test(bad, test_input_name_is_escaped);
+	tcase_add_test(bad, test_bad_utf8_is_reported_where_it_is);
 	suite_add_tcase(s, ok);
 	suite_add_tcase(s, bad);
 	return s;
