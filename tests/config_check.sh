@@ -97,6 +97,20 @@ YAML
 
 expect_invalid bad-utf8 2:13 'invalid leading UTF-8 octet' <<<"$(printf 'workers:\n  program: /\xff\n')"
 
+expect_invalid eal-lcores 3:7 'eal.args: "-l0-3": the master sets the lcores (--lcores) itself; use eal.main_lcore' <<'YAML'
+eal:
+  args:
+    - -l0-3
+workers:
+  instances: [{id: 0, lcore: 2, cpu: 0}]
+YAML
+
+expect_invalid eal-prefix 1:24 'the master sets --file-prefix itself; use eal.file_prefix' <<'YAML'
+eal: {args: [--no-pci, --file-prefix, other]}
+workers:
+  instances: [{id: 0, lcore: 2, cpu: 0}]
+YAML
+
 mkfifo "$T/fifo.yaml"
 expect_refused fifo "$T/fifo.yaml" 'not a regular file (a FIFO)'
 mkdir "$T/dir.yaml"

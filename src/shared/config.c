@@ -538,7 +538,6 @@ get_strv(struct parse *p, const yaml_node_t *n, const char *key,
 enum key_kind {
 	K_UINT,		/* unsigned int within [min, max] */
 	K_STRING,	/* char * of at most max bytes, non-empty if min */
-	K_STRV,		/* struct mp_strv */
 	K_ENUM,		/* index into names */
 	K_MAP,		/* nested mapping, handled by fn */
 	K_CUSTOM,	/* any node, handled by fn */
@@ -559,7 +558,6 @@ struct key {
 #define OFF(field) offsetof(struct mp_config, field)
 #define UINT(n, f, lo, hi) { n, K_UINT, OFF(f), lo, hi, NULL, 0, NULL }
 #define PATH(n, f) { n, K_STRING, OFF(f), 1, PATH_MAX - 1, NULL, 0, NULL }
-#define STRV(n, f) { n, K_STRV, OFF(f), 0, 0, NULL, 0, NULL }
 #define ENUM(n, f, names) { n, K_ENUM, OFF(f), 0, 0, names, RTE_DIM_(names), NULL }
 #define MAP(n, fn) { n, K_MAP, 0, 0, 0, NULL, 0, fn }
 #define CUSTOM(n, fn) { n, K_CUSTOM, 0, 0, 0, NULL, 0, fn }
@@ -587,8 +585,6 @@ apply_key(struct parse *p, const struct key *k, const yaml_node_t *v,
 		return get_uint(p, v, qualified, k->min, k->max, field);
 	case K_STRING:
 		return get_string(p, v, qualified, k->min != 0, k->max, field);
-	case K_STRV:
-		return get_strv(p, v, qualified, field);
 	case K_ENUM:
 		rc = get_enum(p, v, qualified, k->names, k->nb_names, &u);
 		if (rc == 0)
@@ -662,6 +658,182 @@ check_prefix(struct parse *p, const yaml_node_t *n)
 	return get_string(p, n, "eal.file_prefix", true, 32, &p->cfg->eal.file_prefix);
 }
 
+/*
+ * The EAL options that the master sets itself (eal_args.c), from the
+ * config: in eal.args they would override the file prefix the workers
+ * share, the lcores the checker keeps apart, the memory, or make the
+ * master a secondary.
+ */
+enum eal_owner {
+	OWN_NONE = 0,
+	OWN_PREFIX,
+	OWN_LCORES,
+	OWN_MAIN_LCORE,
+	OWN_PROC_TYPE,
+	OWN_MEMORY,
+};
+
+static const struct {
+	const char *what;	/* what the master sets */
+	const char *instead;	/* what to write instead */
+} eal_owners[] = {
+	[OWN_PREFIX] = { "--file-prefix", "use eal.file_prefix" },
+	[OWN_LCORES] = { "the lcores (--lcores)",
+			 "use eal.main_lcore, distributor.lcore and workers.instances" },
+	[OWN_MAIN_LCORE] = { "--main-lcore", "use eal.main_lcore" },
+	[OWN_PROC_TYPE] = { "--proc-type", "it is always the primary" },
+	[OWN_MEMORY] = { "the memory (-m)", "use eal.memory_mb" },
+};
+
+/*
+ * DPDK 22.11's EAL options (lib/eal/common/eal_common_options.c), so that
+ * eal.args is read as EAL's getopt_long() will read it: which entries
+ * are options and which are their values, and what an abbreviation
+ * stands for.  --master-lcore, the old name of --main-lcore, is gone
+ * from 22.11; it is refused here with a pointer to eal.main_lcore.
+ */
+struct eal_option {
+	const char *name;
+	int has_arg;		/* 0 none, 1 required, 2 optional (after '=' only) */
+	enum eal_owner owner;
+};
+
+static const struct eal_option eal_long_options[] = {
+	{ "base-virtaddr", 1, OWN_NONE },
+	{ "create-uio-dev", 0, OWN_NONE },
+	{ "file-prefix", 1, OWN_PREFIX },
+	{ "help", 0, OWN_NONE },
+	{ "huge-dir", 1, OWN_NONE },
+	{ "huge-unlink", 2, OWN_NONE },
+	{ "iova-mode", 1, OWN_NONE },
+	{ "lcores", 1, OWN_LCORES },
+	{ "log-level", 1, OWN_NONE },
+	{ "trace", 1, OWN_NONE },
+	{ "trace-dir", 1, OWN_NONE },
+	{ "trace-bufsz", 1, OWN_NONE },
+	{ "trace-mode", 1, OWN_NONE },
+	{ "main-lcore", 1, OWN_MAIN_LCORE },
+	{ "master-lcore", 1, OWN_MAIN_LCORE },
+	{ "mbuf-pool-ops-name", 1, OWN_NONE },
+	{ "no-hpet", 0, OWN_NONE },
+	{ "no-huge", 0, OWN_NONE },
+	{ "no-pci", 0, OWN_NONE },
+	{ "no-shconf", 0, OWN_NONE },
+	{ "in-memory", 0, OWN_NONE },
+	{ "block", 1, OWN_NONE },
+	{ "allow", 1, OWN_NONE },
+	{ "proc-type", 1, OWN_PROC_TYPE },
+	{ "socket-mem", 1, OWN_MEMORY },
+	{ "socket-limit", 1, OWN_NONE },
+	{ "syslog", 1, OWN_NONE },
+	{ "vdev", 1, OWN_NONE },
+	{ "vfio-intr", 1, OWN_NONE },
+	{ "vfio-vf-token", 1, OWN_NONE },
+	{ "vmware-tsc-map", 0, OWN_NONE },
+	{ "legacy-mem", 0, OWN_NONE },
+	{ "single-file-segments", 0, OWN_NONE },
+	{ "match-allocations", 0, OWN_NONE },
+	{ "telemetry", 0, OWN_NONE },
+	{ "no-telemetry", 0, OWN_NONE },
+	{ "force-max-simd-bitwidth", 1, OWN_NONE },
+	{ "huge-worker-stack", 2, OWN_NONE },
+};
+
+/* The short options; ':' after one that takes a value. */
+static const char eal_short_options[] = "a:b:c:s:d:hl:S:m:n:r:v";
+
+static const struct {
+	char name;
+	enum eal_owner owner;
+} eal_short_owners[] = {
+	{ 'c', OWN_LCORES },	/* a coremask: lcores 0..n on CPUs 0..n */
+	{ 'l', OWN_LCORES },
+	{ 'm', OWN_MEMORY },
+};
+
+/*
+ * Which of the master's options the eal.args entry arg sets, if any,
+ * read as getopt_long() reads it: a long option by its name or any
+ * unambiguous prefix of it ("--file=x"), with its value after '=' or in
+ * the next entry; short options several to an entry ("-vl0-3"), the
+ * value of the one that takes one in the rest of the entry or in the
+ * next.  *value_next tells whether the next entry is this one's value.
+ * An option EAL does not know, or an ambiguous abbreviation, is not ours:
+ * EAL refuses it itself.
+ */
+static enum eal_owner
+eal_option_owner(const char *arg, bool *value_next)
+{
+	const struct eal_option *o, *found = NULL;
+	unsigned int i, matches = 0;
+	const char *c, *spec;
+	size_t len;
+
+	*value_next = false;
+	if (arg[0] != '-' || arg[1] == '\0')
+		return OWN_NONE;	/* not an option: getopt passes over it */
+	if (arg[1] == '-') {
+		len = strcspn(arg + 2, "=");
+		for (o = eal_long_options; o < eal_long_options + RTE_DIM_(eal_long_options); o++) {
+			if (strncmp(o->name, arg + 2, len) != 0)
+				continue;
+			found = o;
+			if (o->name[len] == '\0') {
+				matches = 1;	/* an exact match wins */
+				break;
+			}
+			matches++;
+		}
+		if (matches != 1)
+			return OWN_NONE;
+		*value_next = found->has_arg == 1 && arg[2 + len] == '\0';
+		return found->owner;
+	}
+	for (c = arg + 1; *c != '\0'; c++) {
+		spec = *c == ':' ? NULL : strchr(eal_short_options, *c);
+		if (spec == NULL)
+			return OWN_NONE;
+		for (i = 0; i < RTE_DIM_(eal_short_owners); i++)
+			if (eal_short_owners[i].name == *c)
+				return eal_short_owners[i].owner;
+		if (spec[1] == ':') {
+			*value_next = c[1] == '\0';
+			return OWN_NONE;
+		}
+	}
+	return OWN_NONE;
+}
+
+/* eal.args, without the options the master sets (up to "--", EAL's end). */
+static int
+parse_eal_args(struct parse *p, const yaml_node_t *n)
+{
+	const yaml_node_item_t *it;
+	bool value_next = false;
+	enum eal_owner owner;
+	const yaml_node_t *e;
+	int rc;
+
+	rc = get_strv(p, n, "eal.args", &p->cfg->eal.args);
+	if (rc < 0)
+		return rc;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		e = yaml_document_get_node(p->doc, *it);
+		if (value_next) {
+			value_next = false;
+			continue;
+		}
+		if (strcmp(scalar(e), "--") == 0)
+			break;
+		owner = eal_option_owner(scalar(e), &value_next);
+		if (owner != OWN_NONE)
+			return fail_at(p, e, "eal.args: \"%s\": the master sets %s "
+				       "itself; %s", show(p, e), eal_owners[owner].what,
+				       eal_owners[owner].instead);
+	}
+	return 0;
+}
+
 static int
 parse_eal(struct parse *p, const yaml_node_t *n)
 {
@@ -670,7 +842,7 @@ parse_eal(struct parse *p, const yaml_node_t *n)
 		UINT("main_lcore", eal.main_lcore, 0, 127),
 		UINT("main_cpu", eal.main_cpu, 0, MAX_CPUS - 1),
 		UINT("memory_mb", eal.memory_mb, 16, 65536),
-		STRV("args", eal.args),
+		CUSTOM("args", parse_eal_args),
 		END,
 	};
 
@@ -865,12 +1037,41 @@ parse_instances(struct parse *p, const yaml_node_t *n)
 	return 0;
 }
 
+/*
+ * workers.args, without -n: the master gives each worker its id as
+ * "-n ID" before these arguments, and a second -n would win (mpworker's
+ * getopt keeps the last), so that every worker took the same id.  Any
+ * worker program gets that -n, so this holds for all of them; "--" ends
+ * the options.
+ */
+static int
+parse_worker_args(struct parse *p, const yaml_node_t *n)
+{
+	const yaml_node_item_t *it;
+	const yaml_node_t *e;
+	int rc;
+
+	rc = get_strv(p, n, "workers.args", &p->cfg->workers.args);
+	if (rc < 0)
+		return rc;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		e = yaml_document_get_node(p->doc, *it);
+		if (strcmp(scalar(e), "--") == 0)
+			break;
+		if (strncmp(scalar(e), "-n", 2) == 0)
+			return fail_at(p, e, "workers.args: \"%s\": the master passes "
+				       "-n ID to each worker itself; workers.instances "
+				       "sets the ids", show(p, e));
+	}
+	return 0;
+}
+
 static int
 parse_workers(struct parse *p, const yaml_node_t *n)
 {
 	static const struct key keys[] = {
 		PATH("program", workers.program),
-		STRV("args", workers.args),
+		CUSTOM("args", parse_worker_args),
 		CUSTOM("ring_size", check_ring_size),
 		ENUM("poll", workers.poll, poll_modes),
 		MAP("restart", parse_restart),

@@ -719,6 +719,98 @@ START_TEST(test_bad_utf8_is_reported_where_it_is)
 }
 END_TEST
 
+/* An eal.args entry of the master's own, in one of its spellings. */
+struct owned_arg {
+	const char *args;	/* after "  args: [--no-pci, " */
+	const char *phrase;
+};
+
+#define SETS_PREFIX "the master sets --file-prefix itself; use eal.file_prefix"
+#define SETS_LCORES "the master sets the lcores (--lcores) itself; use " \
+	"eal.main_lcore, distributor.lcore and workers.instances"
+#define SETS_MAIN "the master sets --main-lcore itself; use eal.main_lcore"
+#define SETS_PROC "the master sets --proc-type itself; it is always the primary"
+#define SETS_MEMORY "the master sets the memory (-m) itself; use eal.memory_mb"
+
+START_TEST(test_eal_option_the_master_sets_is_rejected_in_every_spelling)
+{
+	static const struct owned_arg cases[] = {
+		{ "--file-prefix=x", "\"--file-prefix=x\": " SETS_PREFIX },
+		{ "--file-prefix, x", "\"--file-prefix\": " SETS_PREFIX },
+		{ "--file-pre=x", "\"--file-pre=x\": " SETS_PREFIX },
+		{ "--file-prefix=", SETS_PREFIX },
+		{ "-l, 0-3", "\"-l\": " SETS_LCORES },
+		{ "-l0-3", "\"-l0-3\": " SETS_LCORES },
+		{ "-c0x3", SETS_LCORES },
+		{ "-c, 0x3", SETS_LCORES },
+		{ "-vl0", "\"-vl0\": " SETS_LCORES },
+		{ "--lcores=0@0", SETS_LCORES },
+		{ "--lcores, 0@0", SETS_LCORES },
+		{ "--lc=0@0", SETS_LCORES },
+		{ "--main-lcore=1", SETS_MAIN },
+		{ "--main-lcore, 1", SETS_MAIN },
+		{ "--mai=1", SETS_MAIN },
+		{ "--master-lcore=1", SETS_MAIN },
+		{ "--proc-type=secondary", SETS_PROC },
+		{ "--proc-type, auto", SETS_PROC },
+		{ "--proc=primary", SETS_PROC },
+		{ "-m, 512", "\"-m\": " SETS_MEMORY },
+		{ "-m512", SETS_MEMORY },
+		{ "--socket-mem=512", SETS_MEMORY },
+		{ "--socket-m, 512", SETS_MEMORY },
+	};
+	unsigned int i;
+	char *yaml;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		yaml = yaml_printf("eal:\n  args: [--no-pci, %s]\n" ONE_WORKER,
+				   cases[i].args);
+		assert_error(yaml, 2, 20, cases[i].phrase);
+		free(yaml);
+	}
+	assert_error("eal:\n  args:\n    - --no-pci\n    - -l\n    - 0-3\n" ONE_WORKER,
+		     4, 7, "eal.args: \"-l\": " SETS_LCORES);
+}
+END_TEST
+
+START_TEST(test_eal_options_sharing_a_prefix_are_accepted)
+{
+	ck_assert_int_eq(load("eal:\n  args: [--no-pci, --log-level=lib.eal:debug, "
+			      "--log-level, '8', --legacy-mem, --match-allocations, "
+			      "--mbuf-pool-ops-name=ring_mp_mc, --socket-limit=512, "
+			      "-n4, -r, '2', --lcoresx, --file-prefixes=x]\n" ONE_WORKER), 0);
+	ck_assert_uint_eq(cfg.eal.args.n, 13);
+	mp_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_eal_option_values_and_args_after_double_dash_are_not_read)
+{
+	ck_assert_int_eq(load("eal:\n  args: [--no-pci, --huge-dir, -mnt, -d, -lpmd.so, "
+			      "--, -l, 0-3, --file-prefix=x]\n" ONE_WORKER), 0);
+	mp_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_worker_id_option_in_workers_args_is_rejected)
+{
+	static const char *const forms[] = { "-n, '3'", "-n3", "-n" };
+	unsigned int i;
+	char *yaml;
+
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		yaml = yaml_printf("workers:\n  args: [--handler=l2fwd, %s]\n"
+				   "  instances: [{id: 0, lcore: 2, cpu: 0}]\n", forms[i]);
+		assert_error(yaml, 2, 27, "the master passes -n ID to each worker "
+			     "itself; workers.instances sets the ids");
+		free(yaml);
+	}
+	ck_assert_int_eq(load("workers:\n  args: [--fault=segv, --, -n, '3']\n"
+			      "  instances: [{id: 0, lcore: 2, cpu: 0}]\n"), 0);
+	mp_config_free(&cfg);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -737,6 +829,8 @@ config_suite(void)
 	tcase_add_test(ok, test_path_of_path_max_minus_1_bytes_is_accepted);
 	tcase_add_test(ok, test_arg_of_4095_bytes_is_accepted);
 	tcase_add_test(ok, test_document_markers_are_accepted);
+	tcase_add_test(ok, test_eal_options_sharing_a_prefix_are_accepted);
+	tcase_add_test(ok, test_eal_option_values_and_args_after_double_dash_are_not_read);
 	tcase_add_test(bad, test_unknown_key_is_rejected_at_the_key);
 	tcase_add_test(bad, test_unknown_top_level_key_is_rejected);
 	tcase_add_test(bad, test_duplicate_key_is_rejected);
@@ -776,6 +870,8 @@ config_suite(void)
 	tcase_add_test(bad, test_long_echoed_value_is_cut);
 	tcase_add_test(bad, test_input_name_is_escaped);
 	tcase_add_test(bad, test_bad_utf8_is_reported_where_it_is);
+	tcase_add_test(bad, test_eal_option_the_master_sets_is_rejected_in_every_spelling);
+	tcase_add_test(bad, test_worker_id_option_in_workers_args_is_rejected);
 	suite_add_tcase(s, ok);
 	suite_add_tcase(s, bad);
 	return s;
