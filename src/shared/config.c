@@ -51,6 +51,7 @@ struct parse {
 	const char *path;
 	const char *buf;		/* the input, len bytes */
 	size_t len;
+	yaml_encoding_t encoding;	/* as libyaml found it */
 	yaml_document_t *doc;
 	struct mp_config *cfg;
 	char *err;
@@ -106,13 +107,90 @@ fail_input(char *err, size_t errlen, int rc, const char *name, const char *fmt, 
 	return rc;
 }
 
-/* "NAME:LINE:COL: message" at a 0-based position; returns -EINVAL. */
+/* Is c (of s, at i, len bytes) a line break for libyaml, and how long? */
+static size_t
+line_break(const unsigned char *s, size_t i, size_t len)
+{
+	if (s[i] == '\r')
+		return i + 1 < len && s[i + 1] == '\n' ? 2 : 1;
+	if (s[i] == '\n')
+		return 1;
+	if (s[i] == 0xc2 && i + 1 < len && s[i + 1] == 0x85)
+		return 2;	/* NEL */
+	if (s[i] == 0xe2 && i + 2 < len && s[i + 1] == 0x80 &&
+	    (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))
+		return 3;	/* LS, PS */
+	return 0;
+}
+
+/*
+ * libyaml reports an error of its reader (bad UTF-8, a control
+ * character) by its byte offset alone, with problem_mark left at 1:1:
+ * find the line and column of that offset as its scanner counts them, in
+ * characters, with the line breaks of YAML 1.1, after a byte order mark.
+ * UTF-16 input is counted in 16-bit units, near enough.
+ */
+static void
+offset_mark(const struct parse *p, size_t end, yaml_mark_t *m)
+{
+	const unsigned char *s = (const unsigned char *)p->buf;
+	size_t i = 0, n;
+	bool utf16 = p->encoding == YAML_UTF16LE_ENCODING ||
+		     p->encoding == YAML_UTF16BE_ENCODING;
+	unsigned int unit;
+
+	memset(m, 0, sizeof(*m));
+	if (end > p->len)
+		end = p->len;
+	if (utf16) {
+		for (i = 2; i + 1 < end; i += 2) {
+			unit = p->encoding == YAML_UTF16LE_ENCODING ?
+			       s[i] | s[i + 1] << 8 : s[i] << 8 | s[i + 1];
+			if (unit == '\n' || unit == '\r' || unit == 0x85 ||
+			    unit == 0x2028 || unit == 0x2029) {
+				m->line++;
+				m->column = 0;
+			} else if ((unit & 0xfc00) != 0xdc00) {
+				m->column++;
+			}
+		}
+		return;
+	}
+	if (end >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < end) {
+		n = line_break(s, i, end);
+		if (n > 0) {
+			m->line++;
+			m->column = 0;
+			i += n;
+			continue;
+		}
+		if ((s[i] & 0xc0) != 0x80)
+			m->column++;
+		i++;
+	}
+}
+
+/*
+ * "NAME:LINE:COL: message" at a 0-based position; returns -EINVAL.  At the
+ * end of an input without a final line break, libyaml's scanner adds
+ * one, so that the last token, node or error would be on a line the file
+ * does not have ("---" alone: 2:1): such a position is moved back to the
+ * real end.
+ */
 static int
 vfail_pos(struct parse *p, size_t line, size_t column, const char *fmt, va_list ap)
 {
 	char raw[MP_ERR_LEN];
+	yaml_mark_t end;
 	int len;
 
+	offset_mark(p, p->len, &end);
+	if (line > end.line || (line == end.line && column > end.column)) {
+		line = end.line;
+		column = end.column;
+	}
 	len = snprintf(raw, sizeof(raw), "%s:%zu:%zu: ", p->path, line + 1,
 		       column + 1);
 	if (len >= 0 && (size_t)len < sizeof(raw))
@@ -177,71 +255,6 @@ show(struct parse *p, const yaml_node_t *n)
 	return p->shown;
 }
 
-/* Is c (of s, at i, len bytes) a line break for libyaml, and how long? */
-static size_t
-line_break(const unsigned char *s, size_t i, size_t len)
-{
-	if (s[i] == '\r')
-		return i + 1 < len && s[i + 1] == '\n' ? 2 : 1;
-	if (s[i] == '\n')
-		return 1;
-	if (s[i] == 0xc2 && i + 1 < len && s[i + 1] == 0x85)
-		return 2;	/* NEL */
-	if (s[i] == 0xe2 && i + 2 < len && s[i + 1] == 0x80 &&
-	    (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))
-		return 3;	/* LS, PS */
-	return 0;
-}
-
-/*
- * libyaml reports an error of its reader (bad UTF-8, a control
- * character) by its byte offset alone, with problem_mark left at 1:1:
- * find the line and column of that offset as its scanner counts them, in
- * characters, with the line breaks of YAML 1.1, after a byte order mark.
- * UTF-16 input is counted in 16-bit units, near enough.
- */
-static void
-offset_mark(const struct parse *p, const yaml_parser_t *parser, yaml_mark_t *m)
-{
-	const unsigned char *s = (const unsigned char *)p->buf;
-	size_t i = 0, n, end = parser->problem_offset;
-	bool utf16 = parser->encoding == YAML_UTF16LE_ENCODING ||
-		     parser->encoding == YAML_UTF16BE_ENCODING;
-	unsigned int unit;
-
-	memset(m, 0, sizeof(*m));
-	if (end > p->len)
-		end = p->len;
-	if (utf16) {
-		for (i = 2; i + 1 < end; i += 2) {
-			unit = parser->encoding == YAML_UTF16LE_ENCODING ?
-			       s[i] | s[i + 1] << 8 : s[i] << 8 | s[i + 1];
-			if (unit == '\n' || unit == '\r' || unit == 0x85 ||
-			    unit == 0x2028 || unit == 0x2029) {
-				m->line++;
-				m->column = 0;
-			} else if ((unit & 0xfc00) != 0xdc00) {
-				m->column++;
-			}
-		}
-		return;
-	}
-	if (end >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
-		i = 3;
-	while (i < end) {
-		n = line_break(s, i, end);
-		if (n > 0) {
-			m->line++;
-			m->column = 0;
-			i += n;
-			continue;
-		}
-		if ((s[i] & 0xc0) != 0x80)
-			m->column++;
-		i++;
-	}
-}
-
 /* libyaml's own error, at its position. */
 static int
 fail_yaml(struct parse *p, const yaml_parser_t *parser)
@@ -250,8 +263,10 @@ fail_yaml(struct parse *p, const yaml_parser_t *parser)
 
 	if (parser->error == YAML_MEMORY_ERROR)
 		return fail_input(p->err, p->errlen, -ENOMEM, p->path, "out of memory");
+	if (parser->encoding != YAML_ANY_ENCODING)
+		p->encoding = parser->encoding;
 	if (parser->error == YAML_READER_ERROR) {
-		offset_mark(p, parser, &m);
+		offset_mark(p, parser->problem_offset, &m);
 		if (parser->problem_value >= 0)
 			return fail_mark(p, &m, "%s (0x%02X)", parser->problem,
 					 (unsigned int)parser->problem_value);
@@ -321,6 +336,7 @@ check_tokens(struct parse *p, const char *buf, size_t len)
 		}
 		yaml_token_delete(&token);
 	}
+	p->encoding = parser.encoding;
 	yaml_parser_delete(&parser);
 	return rc;
 }

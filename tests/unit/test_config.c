@@ -811,6 +811,16 @@ START_TEST(test_worker_id_option_in_workers_args_is_rejected)
 }
 END_TEST
 
+START_TEST(test_error_at_the_end_of_a_file_without_newline_is_inside_it)
+{
+	assert_error("workers:\n  instances: [{id: 0, lcore: 2, cpu: 0}", 2, 40,
+		     "did not find expected ',' or ']'");
+	assert_error("workers:\r\n  instances: [{id: 0, lcore: 2, cpu: 0}", 2, 40,
+		     "did not find expected ',' or ']'");
+	assert_error("---", 1, 4, "the config must be a mapping");
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -872,6 +882,7 @@ config_suite(void)
 	tcase_add_test(bad, test_bad_utf8_is_reported_where_it_is);
 	tcase_add_test(bad, test_eal_option_the_master_sets_is_rejected_in_every_spelling);
 	tcase_add_test(bad, test_worker_id_option_in_workers_args_is_rejected);
+	tcase_add_test(bad, test_error_at_the_end_of_a_file_without_newline_is_inside_it);
 	suite_add_tcase(s, ok);
 	suite_add_tcase(s, bad);
 	return s;
