@@ -282,8 +282,8 @@ fail_yaml(struct parse *p, const yaml_parser_t *parser)
  * document (check_events() is the second), for the one cost that the
  * event pass cannot bound: libyaml's parser checks each %TAG directive
  * against all earlier ones before it reports the document's start, so
- * 70000 of them (under 1 MiB) took 10 s.  The scanner alone does not
- * do that, so count directives on its tokens.
+ * 60000 of them (1 MB) took 9.4 s.  The scanner alone does not do
+ * that, so count directives on its tokens.
  *
  * The scanner has a quadratic cost of its own, in nesting (it checks
  * every open level for a pending simple key at each token): this pass
@@ -345,12 +345,13 @@ check_tokens(struct parse *p, const char *buf, size_t len)
  * The second pass, over libyaml's events, refuses what the document API
  * would hide or pay too much for, at the position where it starts:
  *  - nesting deeper than MAX_DEPTH: libyaml's cost grows with the square
- *    of the nesting (32k levels of '[' took 3.3 s), and stopping here
+ *    of the nesting (32k levels of '[' took 1 to 3 s, 1 MiB of them
+ *    did not finish in a minute), and stopping here
  *    keeps the scanner from going deeper than its look-ahead (1024
  *    characters at most past this point);
- *  - more than MAX_NODES nodes: the document costs some 150 bytes a
+ *  - more than MAX_NODES nodes: the document costs some 160 bytes a
  *    node (a 1 MiB list took 80 MB), and each anchor is compared with
- *    every earlier one (70000 took 10 s);
+ *    every earlier one (70000 took 9.9 s);
  *  - a NUL in a scalar, key or value: the document's strings are
  *    NUL-terminated, so "mp\0../../etc" would silently be read as "mp";
  *  - a second document, which yaml_parser_load() would never look at.
