@@ -13,14 +13,18 @@
  * burst 1..512; ring_size a power of two 64..1048576; backoff 0..3600000 ms
  * with first <= cap; max_restarts 0..1000000; window_s 1..86400;
  * stop_timeout_ms 0..600000; heartbeat_timeout_ms 0 or 50..600000;
- * stats.interval_s 0..3600; at most 64 args per list, 32 workers.
+ * stats.interval_s 0..3600; at most 64 args per list, of at most 4095
+ * bytes each, 32 workers; paths 1..PATH_MAX-1 bytes.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <yaml.h>
@@ -28,6 +32,10 @@
 #include "config.h"
 
 #define MAX_CPUS 4096
+#define MAX_DEPTH 32		/* nesting of lists and mappings; the schema needs 4 */
+#define MAX_NODES 4096		/* scalars, lists, mappings, aliases; a full config has ~460 */
+#define MAX_DIRECTIVES 16	/* %YAML and %TAG lines; a config needs none */
+#define MAX_SHOWN 64		/* bytes of a value that a message shows */
 
 /* Positions of instance fields, for checks made after parsing. */
 struct instance_marks {
@@ -41,29 +49,370 @@ struct instances_parse {
 
 struct parse {
 	const char *path;
+	const char *buf;		/* the input, len bytes */
+	size_t len;
+	yaml_encoding_t encoding;	/* as libyaml found it */
 	yaml_document_t *doc;
 	struct mp_config *cfg;
 	char *err;
 	size_t errlen;
 	struct instances_parse ip;	/* positions of workers.instances */
+	char shown[MAX_SHOWN * 4 + 4];	/* a value as a message shows it */
 };
 
-/* Position of a node for messages, 1-based. */
+/*
+ * Copy raw into err as one line of printable ASCII: every other byte
+ * becomes \xNN, so that no newline or terminal escape of the input (or
+ * of the file name) reaches a log or a terminal.  Truncated to errlen,
+ * but never inside an escape.
+ */
+static void
+put_line(char *err, size_t errlen, const char *raw)
+{
+	const unsigned char *c;
+	size_t len = 0;
+
+	if (errlen == 0)
+		return;
+	for (c = (const unsigned char *)raw; *c; c++) {
+		if (*c >= 0x20 && *c <= 0x7e) {
+			if (len + 1 >= errlen)
+				break;
+			err[len++] = (char)*c;
+		} else {
+			if (len + 4 >= errlen)
+				break;
+			snprintf(err + len, 5, "\\x%02x", *c);
+			len += 4;
+		}
+	}
+	err[len] = '\0';
+}
+
+/* A message about the input as a whole, "NAME: message"; returns rc. */
+static int __attribute__((format(printf, 5, 6)))
+fail_input(char *err, size_t errlen, int rc, const char *name, const char *fmt, ...)
+{
+	char raw[MP_ERR_LEN];
+	va_list ap;
+	int len;
+
+	len = snprintf(raw, sizeof(raw), "%s: ", name);
+	if (len >= 0 && (size_t)len < sizeof(raw)) {
+		va_start(ap, fmt);
+		vsnprintf(raw + len, sizeof(raw) - (size_t)len, fmt, ap);
+		va_end(ap);
+	}
+	put_line(err, errlen, raw);
+	return rc;
+}
+
+/* Is c (of s, at i, len bytes) a line break for libyaml, and how long? */
+static size_t
+line_break(const unsigned char *s, size_t i, size_t len)
+{
+	if (s[i] == '\r')
+		return i + 1 < len && s[i + 1] == '\n' ? 2 : 1;
+	if (s[i] == '\n')
+		return 1;
+	if (s[i] == 0xc2 && i + 1 < len && s[i + 1] == 0x85)
+		return 2;	/* NEL */
+	if (s[i] == 0xe2 && i + 2 < len && s[i + 1] == 0x80 &&
+	    (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))
+		return 3;	/* LS, PS */
+	return 0;
+}
+
+/*
+ * libyaml reports an error of its reader (bad UTF-8, a control
+ * character) by its byte offset alone, with problem_mark left at 1:1:
+ * find the line and column of that offset as its scanner counts them, in
+ * characters, with the line breaks of YAML 1.1, after a byte order mark.
+ * UTF-16 input is counted in 16-bit units, near enough.
+ */
+static void
+offset_mark(const struct parse *p, size_t end, yaml_mark_t *m)
+{
+	const unsigned char *s = (const unsigned char *)p->buf;
+	size_t i = 0, n;
+	bool utf16 = p->encoding == YAML_UTF16LE_ENCODING ||
+		     p->encoding == YAML_UTF16BE_ENCODING;
+	unsigned int unit;
+
+	memset(m, 0, sizeof(*m));
+	if (end > p->len)
+		end = p->len;
+	if (utf16) {
+		for (i = 2; i + 1 < end; i += 2) {
+			unit = p->encoding == YAML_UTF16LE_ENCODING ?
+			       s[i] | s[i + 1] << 8 : s[i] << 8 | s[i + 1];
+			if (unit == '\n' || unit == '\r' || unit == 0x85 ||
+			    unit == 0x2028 || unit == 0x2029) {
+				m->line++;
+				m->column = 0;
+			} else if ((unit & 0xfc00) != 0xdc00) {
+				m->column++;
+			}
+		}
+		return;
+	}
+	if (end >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < end) {
+		n = line_break(s, i, end);
+		if (n > 0) {
+			m->line++;
+			m->column = 0;
+			i += n;
+			continue;
+		}
+		if ((s[i] & 0xc0) != 0x80)
+			m->column++;
+		i++;
+	}
+}
+
+/*
+ * "NAME:LINE:COL: message" at a 0-based position; returns -EINVAL.  At the
+ * end of an input without a final line break, libyaml's scanner adds
+ * one, so that the last token, node or error would be on a line the file
+ * does not have ("---" alone: 2:1): such a position is moved back to the
+ * real end.
+ */
+static int
+vfail_pos(struct parse *p, size_t line, size_t column, const char *fmt, va_list ap)
+{
+	char raw[MP_ERR_LEN];
+	yaml_mark_t end;
+	int len;
+
+	offset_mark(p, p->len, &end);
+	if (line > end.line || (line == end.line && column > end.column)) {
+		line = end.line;
+		column = end.column;
+	}
+	len = snprintf(raw, sizeof(raw), "%s:%zu:%zu: ", p->path, line + 1,
+		       column + 1);
+	if (len >= 0 && (size_t)len < sizeof(raw))
+		vsnprintf(raw + len, sizeof(raw) - (size_t)len, fmt, ap);
+	put_line(p->err, p->errlen, raw);
+	return -EINVAL;
+}
+
+/* An error at a position of the input (a token's or an event's). */
+static int __attribute__((format(printf, 3, 4)))
+fail_mark(struct parse *p, const yaml_mark_t *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail_pos(p, m->line, m->column, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* An error at a node (1:1 without one). */
 static int __attribute__((format(printf, 3, 4)))
 fail_at(struct parse *p, const yaml_node_t *n, const char *fmt, ...)
 {
 	va_list ap;
-	int len;
 
-	len = snprintf(p->err, p->errlen, "%s:%zu:%zu: ", p->path,
-		       n ? n->start_mark.line + 1 : 1,
-		       n ? n->start_mark.column + 1 : 1);
-	if (len < 0 || (size_t)len >= p->errlen)
-		return -EINVAL;
 	va_start(ap, fmt);
-	vsnprintf(p->err + len, p->errlen - (size_t)len, fmt, ap);
+	vfail_pos(p, n ? n->start_mark.line : 0, n ? n->start_mark.column : 0, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
+}
+
+/*
+ * The scalar of n as a message shows it, in p->shown: its first
+ * MAX_SHOWN bytes, then "..." if there are more; '"' and '\\' escaped with
+ * a backslash, since the value is shown between quotes, and every byte
+ * that is not printable ASCII as \xNN (put_line() would escape them too,
+ * but then a \ of the value could not be told from one of an escape).
+ */
+static const char *
+show(struct parse *p, const yaml_node_t *n)
+{
+	const unsigned char *c = (const unsigned char *)n->data.scalar.value;
+	size_t i, len = 0, nb = n->data.scalar.length;
+
+	for (i = 0; i < nb && i < MAX_SHOWN; i++) {
+		if (c[i] == '"' || c[i] == '\\') {
+			p->shown[len++] = '\\';
+			p->shown[len++] = (char)c[i];
+		} else if (c[i] >= 0x20 && c[i] <= 0x7e) {
+			p->shown[len++] = (char)c[i];
+		} else {
+			snprintf(p->shown + len, 5, "\\x%02x", c[i]);
+			len += 4;
+		}
+	}
+	if (nb > MAX_SHOWN) {
+		memcpy(p->shown + len, "...", 3);
+		len += 3;
+	}
+	p->shown[len] = '\0';
+	return p->shown;
+}
+
+/* libyaml's own error, at its position. */
+static int
+fail_yaml(struct parse *p, const yaml_parser_t *parser)
+{
+	yaml_mark_t m;
+
+	if (parser->error == YAML_MEMORY_ERROR)
+		return fail_input(p->err, p->errlen, -ENOMEM, p->path, "out of memory");
+	if (parser->encoding != YAML_ANY_ENCODING)
+		p->encoding = parser->encoding;
+	if (parser->error == YAML_READER_ERROR) {
+		offset_mark(p, parser->problem_offset, &m);
+		if (parser->problem_value >= 0)
+			return fail_mark(p, &m, "%s (0x%02X)", parser->problem,
+					 (unsigned int)parser->problem_value);
+		return fail_mark(p, &m, "%s", parser->problem);
+	}
+	return fail_mark(p, &parser->problem_mark, "%s%s%s",
+			 parser->problem ? parser->problem : "YAML error",
+			 parser->context ? " " : "", parser->context ? parser->context : "");
+}
+
+/*
+ * The first of two passes over the input before libyaml builds the
+ * document (check_events() is the second), for the one cost that the
+ * event pass cannot bound: libyaml's parser checks each %TAG directive
+ * against all earlier ones before it reports the document's start, so
+ * 60000 of them (1 MB) took 9.4 s.  The scanner alone does not do
+ * that, so count directives on its tokens.
+ *
+ * The scanner has a quadratic cost of its own, in nesting (it checks
+ * every open level for a pending simple key at each token): this pass
+ * stops where nesting exceeds MAX_DEPTH, and lets the event pass report
+ * it at the right node; it also leaves syntax errors to that pass, which
+ * finds the first error in the file.
+ */
+static int
+check_tokens(struct parse *p, const char *buf, size_t len)
+{
+	unsigned int depth = 0, directives = 0;
+	yaml_parser_t parser;
+	yaml_token_t token;
+	bool done = false;
+	int rc = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return fail_input(p->err, p->errlen, -ENOMEM, p->path, "out of memory");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	while (!done && rc == 0) {
+		if (!yaml_parser_scan(&parser, &token)) {
+			if (parser.error == YAML_MEMORY_ERROR)
+				rc = fail_yaml(p, &parser);
+			break;
+		}
+		switch (token.type) {
+		case YAML_VERSION_DIRECTIVE_TOKEN:
+		case YAML_TAG_DIRECTIVE_TOKEN:
+			if (++directives > MAX_DIRECTIVES)
+				rc = fail_mark(p, &token.start_mark, "more than %d YAML "
+					       "directives", MAX_DIRECTIVES);
+			break;
+		case YAML_BLOCK_SEQUENCE_START_TOKEN:
+		case YAML_BLOCK_MAPPING_START_TOKEN:
+		case YAML_FLOW_SEQUENCE_START_TOKEN:
+		case YAML_FLOW_MAPPING_START_TOKEN:
+			done = ++depth > MAX_DEPTH;
+			break;
+		case YAML_BLOCK_END_TOKEN:
+		case YAML_FLOW_SEQUENCE_END_TOKEN:
+		case YAML_FLOW_MAPPING_END_TOKEN:
+			if (depth > 0)
+				depth--;
+			break;
+		case YAML_STREAM_END_TOKEN:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		yaml_token_delete(&token);
+	}
+	p->encoding = parser.encoding;
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+/*
+ * The second pass, over libyaml's events, refuses what the document API
+ * would hide or pay too much for, at the position where it starts:
+ *  - nesting deeper than MAX_DEPTH: libyaml's cost grows with the square
+ *    of the nesting (32k levels of '[' took 1 to 3 s, 1 MiB of them
+ *    did not finish in a minute), and stopping here
+ *    keeps the scanner from going deeper than its look-ahead (1024
+ *    characters at most past this point);
+ *  - more than MAX_NODES nodes: the document costs some 160 bytes a
+ *    node (a 1 MiB list took 80 MB), and each anchor is compared with
+ *    every earlier one (70000 took 9.9 s);
+ *  - a NUL in a scalar, key or value: the document's strings are
+ *    NUL-terminated, so "mp\0../../etc" would silently be read as "mp";
+ *  - a second document, which yaml_parser_load() would never look at.
+ */
+static int
+check_events(struct parse *p, const char *buf, size_t len)
+{
+	unsigned int depth = 0, nodes = 0, documents = 0;
+	yaml_parser_t parser;
+	yaml_event_t event;
+	bool done = false;
+	int rc = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return fail_input(p->err, p->errlen, -ENOMEM, p->path, "out of memory");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	while (!done && rc == 0) {
+		if (!yaml_parser_parse(&parser, &event)) {
+			rc = fail_yaml(p, &parser);
+			break;
+		}
+		switch (event.type) {
+		case YAML_DOCUMENT_START_EVENT:
+			if (++documents > 1)
+				rc = fail_mark(p, &event.start_mark, "only one YAML "
+					       "document is allowed");
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth > MAX_DEPTH)
+				rc = fail_mark(p, &event.start_mark, "nested deeper "
+					       "than %d levels", MAX_DEPTH);
+			/* fall through */
+		case YAML_ALIAS_EVENT:
+			if (rc == 0 && ++nodes > MAX_NODES)
+				rc = fail_mark(p, &event.start_mark, "more than %d YAML "
+					       "nodes", MAX_NODES);
+			break;
+		case YAML_SCALAR_EVENT:
+			if (++nodes > MAX_NODES)
+				rc = fail_mark(p, &event.start_mark, "more than %d YAML "
+					       "nodes", MAX_NODES);
+			else if (strlen((const char *)event.data.scalar.value) !=
+				 event.data.scalar.length)
+				rc = fail_mark(p, &event.start_mark, "contains a NUL "
+					       "character");
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&event);
+	}
+	yaml_parser_delete(&parser);
+	return rc;
 }
 
 static const char *
@@ -88,23 +437,36 @@ get_uint(struct parse *p, const yaml_node_t *n, const char *key,
 	for (c = s; *c; c++)
 		if (*c < '0' || *c > '9')
 			return fail_at(p, n, "%s must be a non-negative integer, not \"%s\"",
-				       key, s);
+				       key, show(p, n));
 	errno = 0;
 	v = strtoul(s, NULL, 10);
 	if (errno != 0 || v < min || v > max)
 		return fail_at(p, n, "%s must be between %lu and %lu, not %s",
-			       key, min, max, s);
+			       key, min, max, show(p, n));
 	*out = (unsigned int)v;
 	return 0;
 }
 
+/*
+ * A string of at most max_len bytes.  Every string is bounded: they end
+ * up in paths, argv vectors and log lines, where a 1 MiB value helps
+ * nobody; and an empty path would only fail later, at start.
+ */
 static int
-get_string(struct parse *p, const yaml_node_t *n, const char *key, char **out)
+get_string(struct parse *p, const yaml_node_t *n, const char *key,
+	   bool nonempty, size_t max_len, char **out)
 {
+	size_t len;
 	char *s;
 
 	if (n->type != YAML_SCALAR_NODE)
 		return fail_at(p, n, "%s must be a string", key);
+	len = n->data.scalar.length;
+	if (nonempty && len == 0)
+		return fail_at(p, n, "%s must not be empty", key);
+	if (len > max_len)
+		return fail_at(p, n, "%s is %zu bytes long, at most %zu are allowed",
+			       key, len, max_len);
 	s = strdup(scalar(n));
 	if (s == NULL)
 		return -ENOMEM;
@@ -171,6 +533,12 @@ get_strv(struct parse *p, const yaml_node_t *n, const char *key,
 			strv_free(&v);
 			return fail_at(p, e, "%s entries must be strings", key);
 		}
+		if (e->data.scalar.length > MP_MAX_ARG_LEN) {
+			strv_free(&v);
+			return fail_at(p, e, "%s entry is %zu bytes long, at most %d "
+				       "are allowed", key, e->data.scalar.length,
+				       MP_MAX_ARG_LEN);
+		}
 		v.v[v.n] = strdup(scalar(e));
 		if (v.v[v.n] == NULL) {
 			strv_free(&v);
@@ -186,8 +554,7 @@ get_strv(struct parse *p, const yaml_node_t *n, const char *key,
 /* The value types a key can have; see the key tables below. */
 enum key_kind {
 	K_UINT,		/* unsigned int within [min, max] */
-	K_STRING,	/* char * */
-	K_STRV,		/* struct mp_strv */
+	K_STRING,	/* char * of at most max bytes, non-empty if min */
 	K_ENUM,		/* index into names */
 	K_MAP,		/* nested mapping, handled by fn */
 	K_CUSTOM,	/* any node, handled by fn */
@@ -207,8 +574,7 @@ struct key {
 
 #define OFF(field) offsetof(struct mp_config, field)
 #define UINT(n, f, lo, hi) { n, K_UINT, OFF(f), lo, hi, NULL, 0, NULL }
-#define STRING(n, f) { n, K_STRING, OFF(f), 0, 0, NULL, 0, NULL }
-#define STRV(n, f) { n, K_STRV, OFF(f), 0, 0, NULL, 0, NULL }
+#define PATH(n, f) { n, K_STRING, OFF(f), 1, PATH_MAX - 1, NULL, 0, NULL }
 #define ENUM(n, f, names) { n, K_ENUM, OFF(f), 0, 0, names, RTE_DIM_(names), NULL }
 #define MAP(n, fn) { n, K_MAP, 0, 0, 0, NULL, 0, fn }
 #define CUSTOM(n, fn) { n, K_CUSTOM, 0, 0, 0, NULL, 0, fn }
@@ -235,9 +601,7 @@ apply_key(struct parse *p, const struct key *k, const yaml_node_t *v,
 	case K_UINT:
 		return get_uint(p, v, qualified, k->min, k->max, field);
 	case K_STRING:
-		return get_string(p, v, qualified, field);
-	case K_STRV:
-		return get_strv(p, v, qualified, field);
+		return get_string(p, v, qualified, k->min != 0, k->max, field);
 	case K_ENUM:
 		rc = get_enum(p, v, qualified, k->names, k->nb_names, &u);
 		if (rc == 0)
@@ -274,7 +638,7 @@ parse_map(struct parse *p, const yaml_node_t *n, const char *where,
 			const yaml_node_t *pk = yaml_document_get_node(p->doc, prev->key);
 
 			if (pk->type == YAML_SCALAR_NODE && strcmp(scalar(pk), scalar(kn)) == 0)
-				return fail_at(p, kn, "duplicate key \"%s\"", scalar(kn));
+				return fail_at(p, kn, "duplicate key \"%s\"", show(p, kn));
 		}
 		for (k = keys; k->name != NULL; k++)
 			if (strcmp(k->name, scalar(kn)) == 0)
@@ -282,8 +646,8 @@ parse_map(struct parse *p, const yaml_node_t *n, const char *where,
 		if (k->name == NULL) {
 			if (*where)
 				return fail_at(p, kn, "unknown key \"%s\" in %s",
-					       scalar(kn), where);
-			return fail_at(p, kn, "unknown key \"%s\"", scalar(kn));
+					       show(p, kn), where);
+			return fail_at(p, kn, "unknown key \"%s\"", show(p, kn));
 		}
 		snprintf(qualified, sizeof(qualified), "%s%s%s", where,
 			 *where ? "." : "", k->name);
@@ -298,19 +662,192 @@ static int
 check_prefix(struct parse *p, const yaml_node_t *n)
 {
 	const char *c;
-	int rc;
 
-	rc = get_string(p, n, "eal.file_prefix", &p->cfg->eal.file_prefix);
-	if (rc < 0)
-		return rc;
-	c = p->cfg->eal.file_prefix;
-	if (*c == '\0' || strlen(c) > 32)
+	if (n->type != YAML_SCALAR_NODE)
+		return fail_at(p, n, "eal.file_prefix must be a string");
+	if (n->data.scalar.length == 0 || n->data.scalar.length > 32)
 		return fail_at(p, n, "eal.file_prefix must have 1 to 32 characters");
-	for (; *c; c++)
+	for (c = scalar(n); *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
 		      (*c >= '0' && *c <= '9') || *c == '_' || *c == '-'))
 			return fail_at(p, n, "eal.file_prefix may contain only letters, "
 				       "digits, '_' and '-'");
+	return get_string(p, n, "eal.file_prefix", true, 32, &p->cfg->eal.file_prefix);
+}
+
+/*
+ * The EAL options that the master sets itself (eal_args.c), from the
+ * config: in eal.args they would override the file prefix the workers
+ * share, the lcores the checker keeps apart, the memory, or make the
+ * master a secondary.
+ */
+enum eal_owner {
+	OWN_NONE = 0,
+	OWN_PREFIX,
+	OWN_LCORES,
+	OWN_MAIN_LCORE,
+	OWN_PROC_TYPE,
+	OWN_MEMORY,
+};
+
+static const struct {
+	const char *what;	/* what the master sets */
+	const char *instead;	/* what to write instead */
+} eal_owners[] = {
+	[OWN_PREFIX] = { "--file-prefix", "use eal.file_prefix" },
+	[OWN_LCORES] = { "the lcores (--lcores)",
+			 "use eal.main_lcore, distributor.lcore and workers.instances" },
+	[OWN_MAIN_LCORE] = { "--main-lcore", "use eal.main_lcore" },
+	[OWN_PROC_TYPE] = { "--proc-type", "it is always the primary" },
+	[OWN_MEMORY] = { "the memory (-m)", "use eal.memory_mb" },
+};
+
+/*
+ * DPDK 22.11's EAL options (lib/eal/common/eal_common_options.c), so that
+ * eal.args is read as EAL's getopt_long() will read it: which entries
+ * are options and which are their values, and what an abbreviation
+ * stands for.  --master-lcore, the old name of --main-lcore, is gone
+ * from 22.11; it is refused here with a pointer to eal.main_lcore.
+ */
+struct eal_option {
+	const char *name;
+	int has_arg;		/* 0 none, 1 required, 2 optional (after '=' only) */
+	enum eal_owner owner;
+};
+
+static const struct eal_option eal_long_options[] = {
+	{ "base-virtaddr", 1, OWN_NONE },
+	{ "create-uio-dev", 0, OWN_NONE },
+	{ "file-prefix", 1, OWN_PREFIX },
+	{ "help", 0, OWN_NONE },
+	{ "huge-dir", 1, OWN_NONE },
+	{ "huge-unlink", 2, OWN_NONE },
+	{ "iova-mode", 1, OWN_NONE },
+	{ "lcores", 1, OWN_LCORES },
+	{ "log-level", 1, OWN_NONE },
+	{ "trace", 1, OWN_NONE },
+	{ "trace-dir", 1, OWN_NONE },
+	{ "trace-bufsz", 1, OWN_NONE },
+	{ "trace-mode", 1, OWN_NONE },
+	{ "main-lcore", 1, OWN_MAIN_LCORE },
+	{ "master-lcore", 1, OWN_MAIN_LCORE },
+	{ "mbuf-pool-ops-name", 1, OWN_NONE },
+	{ "no-hpet", 0, OWN_NONE },
+	{ "no-huge", 0, OWN_NONE },
+	{ "no-pci", 0, OWN_NONE },
+	{ "no-shconf", 0, OWN_NONE },
+	{ "in-memory", 0, OWN_NONE },
+	{ "block", 1, OWN_NONE },
+	{ "allow", 1, OWN_NONE },
+	{ "proc-type", 1, OWN_PROC_TYPE },
+	{ "socket-mem", 1, OWN_MEMORY },
+	{ "socket-limit", 1, OWN_NONE },
+	{ "syslog", 1, OWN_NONE },
+	{ "vdev", 1, OWN_NONE },
+	{ "vfio-intr", 1, OWN_NONE },
+	{ "vfio-vf-token", 1, OWN_NONE },
+	{ "vmware-tsc-map", 0, OWN_NONE },
+	{ "legacy-mem", 0, OWN_NONE },
+	{ "single-file-segments", 0, OWN_NONE },
+	{ "match-allocations", 0, OWN_NONE },
+	{ "telemetry", 0, OWN_NONE },
+	{ "no-telemetry", 0, OWN_NONE },
+	{ "force-max-simd-bitwidth", 1, OWN_NONE },
+	{ "huge-worker-stack", 2, OWN_NONE },
+};
+
+/* The short options; ':' after one that takes a value. */
+static const char eal_short_options[] = "a:b:c:s:d:hl:S:m:n:r:v";
+
+static const struct {
+	char name;
+	enum eal_owner owner;
+} eal_short_owners[] = {
+	{ 'c', OWN_LCORES },	/* a coremask: lcores 0..n on CPUs 0..n */
+	{ 'l', OWN_LCORES },
+	{ 'm', OWN_MEMORY },
+};
+
+/*
+ * Which of the master's options the eal.args entry arg sets, if any,
+ * read as getopt_long() reads it: a long option by its name or any
+ * unambiguous prefix of it ("--file=x"), with its value after '=' or in
+ * the next entry; short options several to an entry ("-vl0-3"), the
+ * value of the one that takes one in the rest of the entry or in the
+ * next.  *value_next tells whether the next entry is this one's value.
+ * An option EAL does not know, or an ambiguous abbreviation, is not ours:
+ * EAL refuses it itself.
+ */
+static enum eal_owner
+eal_option_owner(const char *arg, bool *value_next)
+{
+	const struct eal_option *o, *found = NULL;
+	unsigned int i, matches = 0;
+	const char *c, *spec;
+	size_t len;
+
+	*value_next = false;
+	if (arg[0] != '-' || arg[1] == '\0')
+		return OWN_NONE;	/* not an option: getopt passes over it */
+	if (arg[1] == '-') {
+		len = strcspn(arg + 2, "=");
+		for (o = eal_long_options; o < eal_long_options + RTE_DIM_(eal_long_options); o++) {
+			if (strncmp(o->name, arg + 2, len) != 0)
+				continue;
+			found = o;
+			if (o->name[len] == '\0') {
+				matches = 1;	/* an exact match wins */
+				break;
+			}
+			matches++;
+		}
+		if (matches != 1)
+			return OWN_NONE;
+		*value_next = found->has_arg == 1 && arg[2 + len] == '\0';
+		return found->owner;
+	}
+	for (c = arg + 1; *c != '\0'; c++) {
+		spec = *c == ':' ? NULL : strchr(eal_short_options, *c);
+		if (spec == NULL)
+			return OWN_NONE;
+		for (i = 0; i < RTE_DIM_(eal_short_owners); i++)
+			if (eal_short_owners[i].name == *c)
+				return eal_short_owners[i].owner;
+		if (spec[1] == ':') {
+			*value_next = c[1] == '\0';
+			return OWN_NONE;
+		}
+	}
+	return OWN_NONE;
+}
+
+/* eal.args, without the options the master sets (up to "--", EAL's end). */
+static int
+parse_eal_args(struct parse *p, const yaml_node_t *n)
+{
+	const yaml_node_item_t *it;
+	bool value_next = false;
+	enum eal_owner owner;
+	const yaml_node_t *e;
+	int rc;
+
+	rc = get_strv(p, n, "eal.args", &p->cfg->eal.args);
+	if (rc < 0)
+		return rc;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		e = yaml_document_get_node(p->doc, *it);
+		if (value_next) {
+			value_next = false;
+			continue;
+		}
+		if (strcmp(scalar(e), "--") == 0)
+			break;
+		owner = eal_option_owner(scalar(e), &value_next);
+		if (owner != OWN_NONE)
+			return fail_at(p, e, "eal.args: \"%s\": the master sets %s "
+				       "itself; %s", show(p, e), eal_owners[owner].what,
+				       eal_owners[owner].instead);
+	}
 	return 0;
 }
 
@@ -322,7 +859,7 @@ parse_eal(struct parse *p, const yaml_node_t *n)
 		UINT("main_lcore", eal.main_lcore, 0, 127),
 		UINT("main_cpu", eal.main_cpu, 0, MAX_CPUS - 1),
 		UINT("memory_mb", eal.memory_mb, 16, 65536),
-		STRV("args", eal.args),
+		CUSTOM("args", parse_eal_args),
 		END,
 	};
 
@@ -494,10 +1031,10 @@ parse_instances(struct parse *p, const yaml_node_t *n)
 				slot = &m->cpu, dst = &w->cpu, max = MAX_CPUS - 1;
 			} else {
 				return fail_at(p, kn, "unknown key \"%s\" in a worker "
-					       "instance (id, lcore, cpu)", scalar(kn));
+					       "instance (id, lcore, cpu)", show(p, kn));
 			}
 			if (*slot != NULL)
-				return fail_at(p, kn, "duplicate key \"%s\"", scalar(kn));
+				return fail_at(p, kn, "duplicate key \"%s\"", show(p, kn));
 			*slot = vn;
 			rc = get_uint(p, vn, scalar(kn), 0, max, dst);
 			if (rc < 0)
@@ -517,12 +1054,41 @@ parse_instances(struct parse *p, const yaml_node_t *n)
 	return 0;
 }
 
+/*
+ * workers.args, without -n: the master gives each worker its id as
+ * "-n ID" before these arguments, and a second -n would win (mpworker's
+ * getopt keeps the last), so that every worker took the same id.  Any
+ * worker program gets that -n, so this holds for all of them; "--" ends
+ * the options.
+ */
+static int
+parse_worker_args(struct parse *p, const yaml_node_t *n)
+{
+	const yaml_node_item_t *it;
+	const yaml_node_t *e;
+	int rc;
+
+	rc = get_strv(p, n, "workers.args", &p->cfg->workers.args);
+	if (rc < 0)
+		return rc;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		e = yaml_document_get_node(p->doc, *it);
+		if (strcmp(scalar(e), "--") == 0)
+			break;
+		if (strncmp(scalar(e), "-n", 2) == 0)
+			return fail_at(p, e, "workers.args: \"%s\": the master passes "
+				       "-n ID to each worker itself; workers.instances "
+				       "sets the ids", show(p, e));
+	}
+	return 0;
+}
+
 static int
 parse_workers(struct parse *p, const yaml_node_t *n)
 {
 	static const struct key keys[] = {
-		STRING("program", workers.program),
-		STRV("args", workers.args),
+		PATH("program", workers.program),
+		CUSTOM("args", parse_worker_args),
 		CUSTOM("ring_size", check_ring_size),
 		ENUM("poll", workers.poll, poll_modes),
 		MAP("restart", parse_restart),
@@ -548,8 +1114,8 @@ parse_stats(struct parse *p, const yaml_node_t *n)
 
 static const struct key top_keys[] = {
 	MAP("eal", parse_eal),
-	STRING("pid_file", pid_file),
-	STRING("log_file", log_file),
+	PATH("pid_file", pid_file),
+	PATH("log_file", log_file),
 	CUSTOM("ports", parse_ports),
 	MAP("mempool", parse_mempool),
 	MAP("distributor", parse_distributor),
@@ -731,54 +1297,50 @@ fail:
 }
 
 int
-mp_config_load(const char *path, struct mp_config *cfg, char *err, size_t errlen)
+mp_config_parse(const char *name, const char *buf, size_t len,
+		struct mp_config *cfg, char *err, size_t errlen)
 {
 	struct parse p;
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	const yaml_node_t *root;
 	bool have_doc = false;
-	FILE *f;
 	int rc;
 
+	memset(cfg, 0, sizeof(*cfg));
+	if (len > MP_CONFIG_MAX_SIZE)
+		return fail_input(err, errlen, -EFBIG, name,
+				  "larger than 1 MiB (%zu bytes)", len);
+	if (buf == NULL)
+		buf = "";
 	memset(&p, 0, sizeof(p));
-	p.path = path;
+	p.path = name;
+	p.buf = buf;
+	p.len = len;
 	p.cfg = cfg;
 	p.err = err;
 	p.errlen = errlen;
-	if (mp_config_defaults(cfg) < 0) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	f = fopen(path, "r");
-	if (f == NULL) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		mp_config_free(cfg);
+	rc = check_tokens(&p, buf, len);
+	if (rc == 0)
+		rc = check_events(&p, buf, len);
+	if (rc < 0)
 		return rc;
-	}
+	if (mp_config_defaults(cfg) < 0)
+		return fail_input(err, errlen, -ENOMEM, name, "out of memory");
 	if (!yaml_parser_initialize(&parser)) {
-		fclose(f);
 		mp_config_free(cfg);
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -ENOMEM;
+		return fail_input(err, errlen, -ENOMEM, name, "out of memory");
 	}
-	yaml_parser_set_input_file(&parser, f);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(err, errlen, "%s:%zu:%zu: %s%s%s", path,
-			 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-			 parser.problem ? parser.problem : "YAML error",
-			 parser.context ? " " : "", parser.context ? parser.context : "");
-		rc = -EINVAL;
+		rc = fail_yaml(&p, &parser);
 		goto fail;
 	}
 	have_doc = true;
 	p.doc = &doc;
 	root = yaml_document_get_root_node(&doc);
 	if (root == NULL) {
-		snprintf(err, errlen, "%s:1:1: empty config: workers.instances is required",
-			 path);
-		rc = -EINVAL;
+		rc = fail_at(&p, NULL, "empty config: workers.instances is required");
 		goto fail;
 	}
 	rc = parse_map(&p, root, "", top_keys);
@@ -786,29 +1348,145 @@ mp_config_load(const char *path, struct mp_config *cfg, char *err, size_t errlen
 		rc = check_config(&p, root);
 	if (rc < 0) {
 		if (rc == -ENOMEM)
-			snprintf(err, errlen, "%s: out of memory", path);
+			fail_input(err, errlen, rc, name, "out of memory");
 		goto fail;
 	}
-	cfg->path = strdup(path);
+	cfg->path = strdup(name);
 	if (cfg->pid_file == NULL &&
 	    asprintf(&cfg->pid_file, "/run/mpmaster-%s.pid", cfg->eal.file_prefix) < 0)
 		cfg->pid_file = NULL;
 	if (cfg->path == NULL || cfg->pid_file == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		rc = -ENOMEM;
+		rc = fail_input(err, errlen, -ENOMEM, name, "out of memory");
 		goto fail;
 	}
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
-	fclose(f);
 	return 0;
 
 fail:
 	if (have_doc)
 		yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
-	fclose(f);
 	mp_config_free(cfg);
+	return rc;
+}
+
+/* What a file that is not a regular one is, for messages. */
+static const char *
+file_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	return "of an unknown kind";
+}
+
+/* Refuse anything but a regular file of at most MP_CONFIG_MAX_SIZE bytes. */
+static int
+check_file(const char *path, const struct stat *st, char *err, size_t errlen)
+{
+	if (S_ISDIR(st->st_mode))
+		return fail_input(err, errlen, -EISDIR, path, "is a directory");
+	if (!S_ISREG(st->st_mode))
+		return fail_input(err, errlen, -EINVAL, path, "not a regular file (%s)",
+				  file_kind(st->st_mode));
+	if (st->st_size > MP_CONFIG_MAX_SIZE)
+		return fail_input(err, errlen, -EFBIG, path, "larger than 1 MiB (%jd bytes)",
+				  (intmax_t)st->st_size);
+	return 0;
+}
+
+/*
+ * Read the config file whole into *bufp (*lenp bytes), so that libyaml
+ * parses from memory and nothing it does can wait on the file.  A reload
+ * runs on the master's event loop, so whatever could block it is refused
+ * before it is read: a FIFO would block open() until a writer came (and
+ * read() until it wrote), a device may block or act on being opened (a
+ * watchdog starts counting), a huge file takes long to read and parse.
+ * Hence stat() before opening anything, open() without blocking, the same
+ * checks again on the descriptor (the path may have been replaced in
+ * between), and a read that stops one byte past the limit, since the file
+ * may grow as we read it.
+ */
+static int
+read_file(const char *path, char **bufp, size_t *lenp, char *err, size_t errlen)
+{
+	struct stat st;
+	size_t len = 0;
+	ssize_t n;
+	char *buf;
+	int fd, rc;
+
+	if (stat(path, &st) < 0)
+		return fail_input(err, errlen, -errno, path, "cannot open: %s",
+				  strerror(errno));
+	rc = check_file(path, &st, err, errlen);
+	if (rc < 0)
+		return rc;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return fail_input(err, errlen, -errno, path, "cannot open: %s",
+				  strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		rc = fail_input(err, errlen, -errno, path, "cannot open: %s",
+				strerror(errno));
+		close(fd);
+		return rc;
+	}
+	rc = check_file(path, &st, err, errlen);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	buf = malloc(MP_CONFIG_MAX_SIZE + 1);
+	if (buf == NULL) {
+		close(fd);
+		return fail_input(err, errlen, -ENOMEM, path, "out of memory");
+	}
+	while (len <= MP_CONFIG_MAX_SIZE) {
+		n = read(fd, buf + len, MP_CONFIG_MAX_SIZE + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = fail_input(err, errlen, -errno, path, "cannot read: %s",
+					strerror(errno));
+			free(buf);
+			close(fd);
+			return rc;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (len > MP_CONFIG_MAX_SIZE) {
+		free(buf);
+		return fail_input(err, errlen, -EFBIG, path, "larger than 1 MiB "
+				  "(more than %d bytes)", MP_CONFIG_MAX_SIZE);
+	}
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+int
+mp_config_load(const char *path, struct mp_config *cfg, char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	rc = read_file(path, &buf, &len, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = mp_config_parse(path, buf, len, cfg, err, errlen);
+	free(buf);
 	return rc;
 }
 

@@ -19,7 +19,16 @@
 #define MP_MAX_WORKERS 32	/* worker ids 0..MP_MAX_WORKERS-1 */
 #define MP_MAX_PORTS 32
 #define MP_MAX_ARGS 64		/* eal.args and workers.args entries */
+/*
+ * Longest eal.args or workers.args entry, in bytes.  No EAL option value
+ * or worker argument needs more than a path, and with it the arguments of
+ * a worker (at most MP_MAX_ARGS of them) stay far below what execve()
+ * accepts (128 KiB a string, ARG_MAX in all): a config that passes the
+ * check cannot make every worker's start fail with E2BIG.
+ */
+#define MP_MAX_ARG_LEN 4095
 #define MP_ERR_LEN 512		/* size of an error buffer */
+#define MP_CONFIG_MAX_SIZE (1024 * 1024)	/* largest config, in bytes */
 
 enum mp_dist_mode {
 	MP_DIST_ROUND_ROBIN = 0,
@@ -110,21 +119,73 @@ struct mp_config {
  */
 int mp_config_defaults(struct mp_config *cfg);
 
-/*
- * Read, parse and check the YAML file at path into *cfg (which need not be
- * initialised; on failure it is left empty and need not be freed).
+/**
+ * Read, parse and check the YAML config file at path.
+ *
+ * The file is read whole into memory first (see mp_config_parse() for the
+ * checks): it must be a regular file of at most MP_CONFIG_MAX_SIZE bytes.
+ * Anything else is refused without being read, and a FIFO or device
+ * without even being opened for long, so that a reload never blocks the
+ * master's event loop.
+ *
+ * @param path
+ *   The file; copied into cfg->path.
+ * @param cfg
+ *   Where to put the result; need not be initialised.
+ * @param err
+ *   Receives one line on failure (see mp_config_parse()).
+ * @param errlen
+ *   Size of err; MP_ERR_LEN holds any message but the longest file names.
+ * @return
+ *   - 0: Success; the caller owns *cfg and releases it with mp_config_free().
+ *   - -ENOENT, -EACCES...: "FILE: cannot open: <strerror>"
+ *   - -EISDIR: "FILE: is a directory"
+ *   - -EINVAL: "FILE: not a regular file (a FIFO)" (or a socket, a device),
+ *     or any error of mp_config_parse()
+ *   - -EFBIG: "FILE: larger than 1 MiB (N bytes)"
+ *   - -ENOMEM: "FILE: out of memory"
+ *   On failure *cfg is left zeroed and need not be freed.
+ */
+int mp_config_load(const char *path, struct mp_config *cfg,
+		   char *err, size_t errlen);
+
+/**
+ * Parse and check a YAML config held in memory.
  *
  * Checks: YAML syntax; unknown keys; types; ranges; ring size a power of
  * two; worker ids unique and dense from 0; every lcore id (main,
  * distributor, workers) used once; every CPU present on this machine.
  *
- * Returns 0, or a negative errno with one line in err:
- *   -ENOENT/-EACCES/... "FILE: cannot open: <strerror>"
- *   -EINVAL            "FILE:LINE:COL: <message>"
- *   -ENOMEM            "FILE: out of memory"
+ * Reads nothing but buf and /sys/devices/system/cpu/present, never
+ * blocks, and takes time and memory in proportion to len: any input is
+ * safe to give it.
+ *
+ * @param name
+ *   What to call the input in messages, normally its file name; copied
+ *   into cfg->path.
+ * @param buf
+ *   The YAML text; need not be NUL-terminated and may hold any bytes.
+ *   May be NULL if len is 0.  Not kept after the call.
+ * @param len
+ *   Its length in bytes.
+ * @param cfg
+ *   Where to put the result; need not be initialised.
+ * @param err
+ *   Receives one line on failure, NUL-terminated and cut to errlen; left
+ *   alone on success.
+ * @param errlen
+ *   Size of err (may be 0).
+ * @return
+ *   - 0: Success; the caller owns *cfg and releases it with mp_config_free().
+ *   - -EINVAL: Not a valid config: "NAME:LINE:COL: <message>", with the
+ *     1-based line and column of the offending YAML node.
+ *   - -EFBIG: len exceeds MP_CONFIG_MAX_SIZE: "NAME: larger than 1 MiB
+ *     (N bytes)".
+ *   - -ENOMEM: "NAME: out of memory".
+ *   On failure *cfg is left zeroed and need not be freed.
  */
-int mp_config_load(const char *path, struct mp_config *cfg,
-		   char *err, size_t errlen);
+int mp_config_parse(const char *name, const char *buf, size_t len,
+		    struct mp_config *cfg, char *err, size_t errlen);
 
 /* Release everything *cfg owns and zero it.  Safe on a zeroed struct. */
 void mp_config_free(struct mp_config *cfg);

@@ -6,9 +6,12 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -17,29 +20,69 @@ static char path[64];
 static char err[MP_ERR_LEN];
 static struct mp_config cfg;
 
-/* Write yaml to a fresh temporary file; its name is in path. */
+/* Write len bytes of yaml to a fresh temporary file; its name is in path. */
 static void
-write_yaml(const char *yaml)
+write_yaml_n(const char *yaml, size_t len)
 {
 	int fd;
 
 	snprintf(path, sizeof(path), "/tmp/mpcfgXXXXXX");
 	fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+	ck_assert_int_eq(write(fd, yaml, len), (ssize_t)len);
 	close(fd);
+}
+
+/* Load len bytes of yaml, which may hold NUL bytes, from a file. */
+static int
+load_n(const char *yaml, size_t len)
+{
+	int rc;
+
+	write_yaml_n(yaml, len);
+	err[0] = '\0';
+	rc = mp_config_load(path, &cfg, err, sizeof(err));
+	unlink(path);
+	return rc;
 }
 
 static int
 load(const char *yaml)
 {
-	int rc;
+	return load_n(yaml, strlen(yaml));
+}
 
-	write_yaml(yaml);
-	err[0] = '\0';
-	rc = mp_config_load(path, &cfg, err, sizeof(err));
-	unlink(path);
-	return rc;
+/* A config of len bytes: ONE_WORKER, then comment lines. */
+static char *
+padded_config(size_t len)
+{
+	static const char head[] =
+		"workers:\n  instances: [{id: 0, lcore: 2, cpu: 0}]\n";
+	char *yaml = malloc(len + 1);
+	size_t i;
+
+	ck_assert_ptr_nonnull(yaml);
+	ck_assert_uint_ge(len, sizeof(head));
+	memcpy(yaml, head, sizeof(head) - 1);
+	for (i = sizeof(head) - 1; i < len; i++)
+		yaml[i] = (i + 1) % 64 == 0 || i + 1 == len ? '\n' :
+			  (yaml[i - 1] == '\n' ? '#' : 'x');
+	yaml[len] = '\0';
+	return yaml;
+}
+
+/* Assert a failure about the file as a whole: "PATH: phrase...". */
+static void
+assert_file_error(int rc, int want_rc, const char *phrase)
+{
+	char prefix[128];
+
+	ck_assert_int_eq(rc, want_rc);
+	snprintf(prefix, sizeof(prefix), "%s: ", path);
+	ck_assert_msg(strncmp(err, prefix, strlen(prefix)) == 0,
+		      "want prefix '%s', got '%s'", prefix, err);
+	ck_assert_msg(strstr(err, phrase) != NULL, "want '%s' in '%s'", phrase, err);
+	ck_assert_msg(strchr(err, '\n') == NULL, "error is not one line: '%s'", err);
 }
 
 /* Assert a load failed with -EINVAL at LINE:COL with phrase in the message. */
@@ -54,6 +97,31 @@ assert_error(const char *yaml, int line, int col, const char *phrase)
 		      "want prefix '%s', got '%s'", prefix, err);
 	ck_assert_msg(strstr(err, phrase) != NULL, "want '%s' in '%s'", phrase, err);
 	ck_assert_msg(strchr(err, '\n') == NULL, "error is not one line: '%s'", err);
+}
+
+/* A string of n copies of c (freed by the caller). */
+static char *
+repeat(char c, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	ck_assert_ptr_nonnull(s);
+	memset(s, c, n);
+	s[n] = '\0';
+	return s;
+}
+
+/* printf into a heap string (freed by the caller). */
+static char * __attribute__((format(printf, 1, 2)))
+yaml_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	ck_assert_int_ge(vasprintf(&s, fmt, ap), 0);
+	va_end(ap);
+	return s;
 }
 
 #define ONE_WORKER "workers:\n  instances: [{id: 0, lcore: 2, cpu: 0}]\n"
@@ -353,6 +421,406 @@ START_TEST(test_shipped_config_is_valid)
 }
 END_TEST
 
+START_TEST(test_file_of_1_mib_is_accepted)
+{
+	char *yaml = padded_config(1024 * 1024);
+
+	ck_assert_int_eq(load(yaml), 0);
+	mp_config_free(&cfg);
+	free(yaml);
+}
+END_TEST
+
+START_TEST(test_file_over_1_mib_is_refused)
+{
+	char *yaml = padded_config(1024 * 1024 + 1);
+
+	assert_file_error(load(yaml), -EFBIG, "larger than 1 MiB (1048577 bytes)");
+	free(yaml);
+}
+END_TEST
+
+START_TEST(test_fifo_is_refused_without_blocking)
+{
+	snprintf(path, sizeof(path), "/tmp/mpcfg-fifo-%d", (int)getpid());
+	unlink(path);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	err[0] = '\0';
+	assert_file_error(mp_config_load(path, &cfg, err, sizeof(err)), -EINVAL,
+			  "not a regular file (a FIFO)");
+	unlink(path);
+}
+END_TEST
+
+START_TEST(test_directory_is_reported_as_a_directory)
+{
+	snprintf(path, sizeof(path), "/tmp");
+	err[0] = '\0';
+	assert_file_error(mp_config_load(path, &cfg, err, sizeof(err)), -EISDIR,
+			  "is a directory");
+}
+END_TEST
+
+START_TEST(test_config_is_parsed_from_a_buffer)
+{
+	static const char yaml[] = ONE_WORKER "stats: {interval_s: 7}\n";
+	char *copy = malloc(sizeof(yaml) - 1);	/* no NUL after the text */
+
+	ck_assert_ptr_nonnull(copy);
+	memcpy(copy, yaml, sizeof(yaml) - 1);
+	ck_assert_int_eq(mp_config_parse("<buffer>", copy, sizeof(yaml) - 1, &cfg,
+					 err, sizeof(err)), 0);
+	ck_assert_str_eq(cfg.path, "<buffer>");
+	ck_assert_uint_eq(cfg.stats.interval_s, 7);
+	mp_config_free(&cfg);
+	ck_assert_int_eq(mp_config_parse("<buffer>", copy, 7, &cfg, err,
+					 sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "<buffer>:1:1: the config must be a mapping");
+	free(copy);
+}
+END_TEST
+
+START_TEST(test_buffer_over_1_mib_is_refused)
+{
+	char *yaml = padded_config(1024 * 1024 + 1);
+
+	ck_assert_int_eq(mp_config_parse("big", yaml, strlen(yaml), &cfg, err,
+					 sizeof(err)), -EFBIG);
+	ck_assert_str_eq(err, "big: larger than 1 MiB (1048577 bytes)");
+	free(yaml);
+}
+END_TEST
+
+/* The three path keys, as "KEY: VALUE" lines of a config (for printf). */
+static const char *const path_keys[][2] = {
+	{ "pid_file", "pid_file: %s\n" ONE_WORKER },
+	{ "log_file", "log_file: %s\n" ONE_WORKER },
+	{ "workers.program", "workers:\n  program: %s\n"
+			     "  instances: [{id: 0, lcore: 2, cpu: 0}]\n" },
+};
+
+START_TEST(test_empty_path_is_rejected)
+{
+	unsigned int i;
+	char *yaml, want[64];
+
+	for (i = 0; i < sizeof(path_keys) / sizeof(path_keys[0]); i++) {
+		yaml = yaml_printf(path_keys[i][1], "\"\"");
+		snprintf(want, sizeof(want), "%s must not be empty", path_keys[i][0]);
+		assert_error(yaml, 1 + (i == 2), i == 2 ? 12 : 11, want);
+		free(yaml);
+	}
+}
+END_TEST
+
+START_TEST(test_path_longer_than_path_max_minus_1_is_rejected)
+{
+	char *value = repeat('p', PATH_MAX), *yaml, want[96];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(path_keys) / sizeof(path_keys[0]); i++) {
+		yaml = yaml_printf(path_keys[i][1], value);
+		snprintf(want, sizeof(want), "%s is %d bytes long, at most %d are allowed",
+			 path_keys[i][0], PATH_MAX, PATH_MAX - 1);
+		assert_error(yaml, 1 + (i == 2), i == 2 ? 12 : 11, want);
+		free(yaml);
+	}
+	free(value);
+}
+END_TEST
+
+START_TEST(test_path_of_path_max_minus_1_bytes_is_accepted)
+{
+	char *value = repeat('p', PATH_MAX - 1), *yaml;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(path_keys) / sizeof(path_keys[0]); i++) {
+		yaml = yaml_printf(path_keys[i][1], value);
+		ck_assert_int_eq(load(yaml), 0);
+		mp_config_free(&cfg);
+		free(yaml);
+	}
+	free(value);
+}
+END_TEST
+
+START_TEST(test_arg_longer_than_4095_bytes_is_rejected)
+{
+	char *value = repeat('a', 4096), *yaml;
+
+	yaml = yaml_printf("eal:\n  args: [--no-pci, %s]\n" ONE_WORKER, value);
+	assert_error(yaml, 2, 20, "eal.args entry is 4096 bytes long, at most 4095 are allowed");
+	free(yaml);
+	yaml = yaml_printf("workers:\n  args: [%s]\n"
+			   "  instances: [{id: 0, lcore: 2, cpu: 0}]\n", value);
+	assert_error(yaml, 2, 10, "workers.args entry is 4096 bytes long, at most 4095 are allowed");
+	free(yaml);
+	free(value);
+}
+END_TEST
+
+START_TEST(test_arg_of_4095_bytes_is_accepted)
+{
+	char *value = repeat('a', 4095), *yaml;
+
+	yaml = yaml_printf("eal:\n  args: [--vdev=%s]\n" ONE_WORKER, value + 7);
+	ck_assert_int_eq(load(yaml), 0);
+	ck_assert_uint_eq(strlen(cfg.eal.args.v[0]), 4095);
+	mp_config_free(&cfg);
+	free(yaml);
+	free(value);
+}
+END_TEST
+
+START_TEST(test_nesting_deeper_than_32_levels_is_rejected)
+{
+	char *flow = repeat('[', 40), *block = malloc(2 * 40 + 2);
+	unsigned int i;
+
+	ck_assert_ptr_nonnull(block);
+	assert_error(flow, 1, 33, "nested deeper than 32 levels");
+	for (i = 0; i < 40; i++)
+		memcpy(block + 2 * i, "- ", 2);
+	strcpy(block + 2 * 40, "x");
+	assert_error(block, 1, 65, "nested deeper than 32 levels");
+	free(flow);
+	free(block);
+}
+END_TEST
+
+START_TEST(test_1_mib_of_nesting_is_refused_quickly)
+{
+	char *yaml = repeat('[', MP_CONFIG_MAX_SIZE);
+
+	assert_error(yaml, 1, 33, "nested deeper than 32 levels");
+	free(yaml);
+}
+END_TEST
+
+START_TEST(test_scalar_with_nul_is_rejected)
+{
+	static const char prefix[] = "eal: {file_prefix: \"mp\\0../../etc\"}\n" ONE_WORKER;
+	static const char poll[] = "workers:\n  poll: \"busy\\0garbage\"\n"
+				   "  instances: [{id: 0, lcore: 2, cpu: 0}]\n";
+	static const char key[] = "\"stats\\0x\": {}\n" ONE_WORKER;
+	static const char raw[] = "eal: {file_prefix: \"mp\0x\"}\n" ONE_WORKER;
+
+	assert_error(prefix, 1, 20, "contains a NUL character");
+	assert_error(poll, 2, 9, "contains a NUL character");
+	assert_error(key, 1, 1, "contains a NUL character");
+	ck_assert_int_eq(load_n(raw, sizeof(raw) - 1), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_second_document_is_rejected)
+{
+	assert_error(ONE_WORKER "---\n" ONE_WORKER, 3, 1,
+		     "only one YAML document is allowed");
+	assert_error(ONE_WORKER "---\nfoo: [\n", 3, 1,
+		     "only one YAML document is allowed");
+	assert_error(ONE_WORKER "...\n%YAML 1.1\n--- {}\n", 4, 1,
+		     "only one YAML document is allowed");
+}
+END_TEST
+
+START_TEST(test_document_markers_are_accepted)
+{
+	ck_assert_int_eq(load("%YAML 1.1\n---\n" ONE_WORKER "...\n# end\n"), 0);
+	mp_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_more_than_16_directives_are_rejected)
+{
+	size_t n = 60000, i, len = 0;
+	char *yaml = malloc(n * 20 + sizeof(ONE_WORKER) + 8);
+
+	ck_assert_ptr_nonnull(yaml);
+	for (i = 0; i < n; i++)
+		len += (size_t)sprintf(yaml + len, "%%TAG !t%zu! x:\n", i);
+	strcpy(yaml + len, "---\n" ONE_WORKER);
+	assert_error(yaml, 17, 1, "more than 16 YAML directives");
+	free(yaml);
+}
+END_TEST
+
+START_TEST(test_more_than_4096_nodes_are_rejected)
+{
+	size_t n = 60000, i, len;
+	char *yaml = malloc(n * 10 + 16);
+
+	ck_assert_ptr_nonnull(yaml);
+	len = (size_t)sprintf(yaml, "x: [");
+	for (i = 0; i < n; i++)
+		len += (size_t)sprintf(yaml + len, "&a%zu 1,", i);
+	strcpy(yaml + len - 1, "]\n");
+	/* Node 4097 is entry 4093: after the root mapping, x and the list. */
+	assert_error(yaml, 1, 5 + 6 * 10 + 7 * 90 + 8 * 900 + 9 * (4093 - 1000),
+		     "more than 4096 YAML nodes");
+	free(yaml);
+}
+END_TEST
+
+/* Assert err holds printable ASCII only (so it is one line, too). */
+static void
+assert_printable(void)
+{
+	const char *c;
+
+	for (c = err; *c; c++)
+		ck_assert_msg(*c >= 0x20 && *c <= 0x7e, "byte 0x%02x at %zu of '%s'",
+			      (unsigned char)*c, (size_t)(c - err), err);
+}
+
+START_TEST(test_echoed_value_is_escaped)
+{
+	/* The key is k ESC ] 0 ; x BEL LF \ " */
+	assert_error("\"k\\e]0;x\\a\\n\\\\\\\"\": 1\n" ONE_WORKER, 1, 1,
+		     "unknown key \"k\\x1b]0;x\\x07\\x0a\\\\\\\"\"");
+	assert_printable();
+	assert_error("mempool: {mbufs: 1\xe2\x91\xa0}\n" ONE_WORKER, 1, 18,
+		     "not \"1\\xe2\\x91\\xa0\"");
+	assert_printable();
+}
+END_TEST
+
+START_TEST(test_long_echoed_value_is_cut)
+{
+	char *key = repeat('k', 200), *yaml = yaml_printf("%s: 1\n" ONE_WORKER, key);
+	char want[96];
+
+	snprintf(want, sizeof(want), "unknown key \"%.64s...\"", key);
+	assert_error(yaml, 1, 1, want);
+	ck_assert_ptr_null(strstr(err, key + 135));
+	free(yaml);
+	free(key);
+}
+END_TEST
+
+START_TEST(test_input_name_is_escaped)
+{
+	ck_assert_int_eq(mp_config_parse("a\nb\x1b", "x", 1, &cfg, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_str_eq(err, "a\\x0ab\\x1b:1:1: the config must be a mapping");
+}
+END_TEST
+
+START_TEST(test_bad_utf8_is_reported_where_it_is)
+{
+	static const char lead[] = "workers:\n  program: /\xc3\xa9\xff\n"
+				   "  instances: [{id: 0, lcore: 2, cpu: 0}]\n";
+	static const char crlf[] = "workers:\r\n  program: /x\r\n  args: [\xe2\x82]\n";
+	static const char ctrl[] = "eal: {file_prefix: \"a\x1b[31m\"}\n" ONE_WORKER;
+
+	assert_error(lead, 2, 14, "invalid leading UTF-8 octet");
+	assert_error(crlf, 3, 11, "invalid trailing UTF-8 octet");
+	assert_error(ctrl, 1, 22, "control characters are not allowed");
+	assert_printable();
+}
+END_TEST
+
+/* An eal.args entry of the master's own, in one of its spellings. */
+struct owned_arg {
+	const char *args;	/* after "  args: [--no-pci, " */
+	const char *phrase;
+};
+
+#define SETS_PREFIX "the master sets --file-prefix itself; use eal.file_prefix"
+#define SETS_LCORES "the master sets the lcores (--lcores) itself; use " \
+	"eal.main_lcore, distributor.lcore and workers.instances"
+#define SETS_MAIN "the master sets --main-lcore itself; use eal.main_lcore"
+#define SETS_PROC "the master sets --proc-type itself; it is always the primary"
+#define SETS_MEMORY "the master sets the memory (-m) itself; use eal.memory_mb"
+
+START_TEST(test_eal_option_the_master_sets_is_rejected_in_every_spelling)
+{
+	static const struct owned_arg cases[] = {
+		{ "--file-prefix=x", "\"--file-prefix=x\": " SETS_PREFIX },
+		{ "--file-prefix, x", "\"--file-prefix\": " SETS_PREFIX },
+		{ "--file-pre=x", "\"--file-pre=x\": " SETS_PREFIX },
+		{ "--file-prefix=", SETS_PREFIX },
+		{ "-l, 0-3", "\"-l\": " SETS_LCORES },
+		{ "-l0-3", "\"-l0-3\": " SETS_LCORES },
+		{ "-c0x3", SETS_LCORES },
+		{ "-c, 0x3", SETS_LCORES },
+		{ "-vl0", "\"-vl0\": " SETS_LCORES },
+		{ "--lcores=0@0", SETS_LCORES },
+		{ "--lcores, 0@0", SETS_LCORES },
+		{ "--lc=0@0", SETS_LCORES },
+		{ "--main-lcore=1", SETS_MAIN },
+		{ "--main-lcore, 1", SETS_MAIN },
+		{ "--mai=1", SETS_MAIN },
+		{ "--master-lcore=1", SETS_MAIN },
+		{ "--proc-type=secondary", SETS_PROC },
+		{ "--proc-type, auto", SETS_PROC },
+		{ "--proc=primary", SETS_PROC },
+		{ "-m, 512", "\"-m\": " SETS_MEMORY },
+		{ "-m512", SETS_MEMORY },
+		{ "--socket-mem=512", SETS_MEMORY },
+		{ "--socket-m, 512", SETS_MEMORY },
+	};
+	unsigned int i;
+	char *yaml;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		yaml = yaml_printf("eal:\n  args: [--no-pci, %s]\n" ONE_WORKER,
+				   cases[i].args);
+		assert_error(yaml, 2, 20, cases[i].phrase);
+		free(yaml);
+	}
+	assert_error("eal:\n  args:\n    - --no-pci\n    - -l\n    - 0-3\n" ONE_WORKER,
+		     4, 7, "eal.args: \"-l\": " SETS_LCORES);
+}
+END_TEST
+
+START_TEST(test_eal_options_sharing_a_prefix_are_accepted)
+{
+	ck_assert_int_eq(load("eal:\n  args: [--no-pci, --log-level=lib.eal:debug, "
+			      "--log-level, '8', --legacy-mem, --match-allocations, "
+			      "--mbuf-pool-ops-name=ring_mp_mc, --socket-limit=512, "
+			      "-n4, -r, '2', --lcoresx, --file-prefixes=x]\n" ONE_WORKER), 0);
+	ck_assert_uint_eq(cfg.eal.args.n, 13);
+	mp_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_eal_option_values_and_args_after_double_dash_are_not_read)
+{
+	ck_assert_int_eq(load("eal:\n  args: [--no-pci, --huge-dir, -mnt, -d, -lpmd.so, "
+			      "--, -l, 0-3, --file-prefix=x]\n" ONE_WORKER), 0);
+	mp_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_worker_id_option_in_workers_args_is_rejected)
+{
+	static const char *const forms[] = { "-n, '3'", "-n3", "-n" };
+	unsigned int i;
+	char *yaml;
+
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		yaml = yaml_printf("workers:\n  args: [--handler=l2fwd, %s]\n"
+				   "  instances: [{id: 0, lcore: 2, cpu: 0}]\n", forms[i]);
+		assert_error(yaml, 2, 27, "the master passes -n ID to each worker "
+			     "itself; workers.instances sets the ids");
+		free(yaml);
+	}
+	ck_assert_int_eq(load("workers:\n  args: [--fault=segv, --, -n, '3']\n"
+			      "  instances: [{id: 0, lcore: 2, cpu: 0}]\n"), 0);
+	mp_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_error_at_the_end_of_a_file_without_newline_is_inside_it)
+{
+	assert_error("workers:\n  instances: [{id: 0, lcore: 2, cpu: 0}", 2, 40,
+		     "did not find expected ',' or ']'");
+	assert_error("workers:\r\n  instances: [{id: 0, lcore: 2, cpu: 0}", 2, 40,
+		     "did not find expected ',' or ']'");
+	assert_error("---", 1, 4, "the config must be a mapping");
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -366,6 +834,13 @@ config_suite(void)
 	tcase_add_test(ok, test_pid_file_follows_the_prefix);
 	tcase_add_test(ok, test_shared_cpus_are_allowed);
 	tcase_add_test(ok, test_shipped_config_is_valid);
+	tcase_add_test(ok, test_file_of_1_mib_is_accepted);
+	tcase_add_test(ok, test_config_is_parsed_from_a_buffer);
+	tcase_add_test(ok, test_path_of_path_max_minus_1_bytes_is_accepted);
+	tcase_add_test(ok, test_arg_of_4095_bytes_is_accepted);
+	tcase_add_test(ok, test_document_markers_are_accepted);
+	tcase_add_test(ok, test_eal_options_sharing_a_prefix_are_accepted);
+	tcase_add_test(ok, test_eal_option_values_and_args_after_double_dash_are_not_read);
 	tcase_add_test(bad, test_unknown_key_is_rejected_at_the_key);
 	tcase_add_test(bad, test_unknown_top_level_key_is_rejected);
 	tcase_add_test(bad, test_duplicate_key_is_rejected);
@@ -388,6 +863,26 @@ config_suite(void)
 	tcase_add_test(bad, test_missing_cpu_is_rejected);
 	tcase_add_test(bad, test_bad_file_prefix_is_rejected);
 	tcase_add_test(bad, test_nonexistent_file_is_reported);
+	tcase_add_test(bad, test_file_over_1_mib_is_refused);
+	tcase_add_test(bad, test_buffer_over_1_mib_is_refused);
+	tcase_add_test(bad, test_fifo_is_refused_without_blocking);
+	tcase_add_test(bad, test_directory_is_reported_as_a_directory);
+	tcase_add_test(bad, test_empty_path_is_rejected);
+	tcase_add_test(bad, test_path_longer_than_path_max_minus_1_is_rejected);
+	tcase_add_test(bad, test_arg_longer_than_4095_bytes_is_rejected);
+	tcase_add_test(bad, test_nesting_deeper_than_32_levels_is_rejected);
+	tcase_add_test(bad, test_1_mib_of_nesting_is_refused_quickly);
+	tcase_add_test(bad, test_scalar_with_nul_is_rejected);
+	tcase_add_test(bad, test_second_document_is_rejected);
+	tcase_add_test(bad, test_more_than_16_directives_are_rejected);
+	tcase_add_test(bad, test_more_than_4096_nodes_are_rejected);
+	tcase_add_test(bad, test_echoed_value_is_escaped);
+	tcase_add_test(bad, test_long_echoed_value_is_cut);
+	tcase_add_test(bad, test_input_name_is_escaped);
+	tcase_add_test(bad, test_bad_utf8_is_reported_where_it_is);
+	tcase_add_test(bad, test_eal_option_the_master_sets_is_rejected_in_every_spelling);
+	tcase_add_test(bad, test_worker_id_option_in_workers_args_is_rejected);
+	tcase_add_test(bad, test_error_at_the_end_of_a_file_without_newline_is_inside_it);
 	suite_add_tcase(s, ok);
 	suite_add_tcase(s, bad);
 	return s;
