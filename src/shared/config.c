@@ -678,8 +678,10 @@ check_prefix(struct parse *p, const yaml_node_t *n)
 /*
  * The EAL options that the master sets itself (eal_args.c), from the
  * config: in eal.args they would override the file prefix the workers
- * share, the lcores the checker keeps apart, the memory, or make the
- * master a secondary.
+ * share, the lcores the checker keeps apart (service cores included), the
+ * memory, or make the master a secondary.  And those that would break the
+ * pipeline outright: without a shared configuration no worker can attach,
+ * and EAL's help makes the master print it and exit.
  */
 enum eal_owner {
 	OWN_NONE = 0,
@@ -688,18 +690,21 @@ enum eal_owner {
 	OWN_MAIN_LCORE,
 	OWN_PROC_TYPE,
 	OWN_MEMORY,
+	OWN_SHARED,
+	OWN_HELP,
 };
 
-static const struct {
-	const char *what;	/* what the master sets */
-	const char *instead;	/* what to write instead */
-} eal_owners[] = {
-	[OWN_PREFIX] = { "--file-prefix", "use eal.file_prefix" },
-	[OWN_LCORES] = { "the lcores (--lcores)",
-			 "use eal.main_lcore, distributor.lcore and workers.instances" },
-	[OWN_MAIN_LCORE] = { "--main-lcore", "use eal.main_lcore" },
-	[OWN_PROC_TYPE] = { "--proc-type", "it is always the primary" },
-	[OWN_MEMORY] = { "the memory (-m)", "use eal.memory_mb" },
+/* Why an option is refused, after "eal.args: "ARG": ". */
+static const char *const eal_owners[] = {
+	[OWN_PREFIX] = "the master sets --file-prefix itself; use eal.file_prefix",
+	[OWN_LCORES] = "the master sets the lcores (--lcores) itself; use "
+		       "eal.main_lcore, distributor.lcore and workers.instances",
+	[OWN_MAIN_LCORE] = "the master sets --main-lcore itself; use eal.main_lcore",
+	[OWN_PROC_TYPE] = "the master sets --proc-type itself; it is always the primary",
+	[OWN_MEMORY] = "the master sets the memory (-m) itself; use eal.memory_mb",
+	[OWN_SHARED] = "the workers attach to the master's shared memory, which "
+		       "--in-memory and --no-shconf do away with",
+	[OWN_HELP] = "EAL would print its usage and make the master exit",
 };
 
 /*
@@ -719,7 +724,7 @@ static const struct eal_option eal_long_options[] = {
 	{ "base-virtaddr", 1, OWN_NONE },
 	{ "create-uio-dev", 0, OWN_NONE },
 	{ "file-prefix", 1, OWN_PREFIX },
-	{ "help", 0, OWN_NONE },
+	{ "help", 0, OWN_HELP },
 	{ "huge-dir", 1, OWN_NONE },
 	{ "huge-unlink", 2, OWN_NONE },
 	{ "iova-mode", 1, OWN_NONE },
@@ -735,8 +740,8 @@ static const struct eal_option eal_long_options[] = {
 	{ "no-hpet", 0, OWN_NONE },
 	{ "no-huge", 0, OWN_NONE },
 	{ "no-pci", 0, OWN_NONE },
-	{ "no-shconf", 0, OWN_NONE },
-	{ "in-memory", 0, OWN_NONE },
+	{ "no-shconf", 0, OWN_SHARED },
+	{ "in-memory", 0, OWN_SHARED },
 	{ "block", 1, OWN_NONE },
 	{ "allow", 1, OWN_NONE },
 	{ "proc-type", 1, OWN_PROC_TYPE },
@@ -765,6 +770,9 @@ static const struct {
 } eal_short_owners[] = {
 	{ 'c', OWN_LCORES },	/* a coremask: lcores 0..n on CPUs 0..n */
 	{ 'l', OWN_LCORES },
+	{ 's', OWN_LCORES },	/* service cores: lcores taken from the mask */
+	{ 'S', OWN_LCORES },
+	{ 'h', OWN_HELP },
 	{ 'm', OWN_MEMORY },
 };
 
@@ -844,9 +852,8 @@ parse_eal_args(struct parse *p, const yaml_node_t *n)
 			break;
 		owner = eal_option_owner(scalar(e), &value_next);
 		if (owner != OWN_NONE)
-			return fail_at(p, e, "eal.args: \"%s\": the master sets %s "
-				       "itself; %s", show(p, e), eal_owners[owner].what,
-				       eal_owners[owner].instead);
+			return fail_at(p, e, "eal.args: \"%s\": %s", show(p, e),
+				       eal_owners[owner]);
 	}
 	return 0;
 }

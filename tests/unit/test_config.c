@@ -773,6 +773,29 @@ START_TEST(test_eal_option_the_master_sets_is_rejected_in_every_spelling)
 }
 END_TEST
 
+START_TEST(test_eal_options_that_break_the_workers_are_rejected)
+{
+	static const struct owned_arg cases[] = {
+		{ "--in-memory", "\"--in-memory\": the workers attach to the master's shared memory" },
+		{ "--in-mem", "the workers attach to the master's shared memory" },
+		{ "--no-shconf", "the workers attach to the master's shared memory" },
+		{ "--help", "\"--help\": EAL would print its usage and make the master exit" },
+		{ "-h", "EAL would print its usage" },
+		{ "-s, 0x4", "\"-s\": " SETS_LCORES },
+		{ "-S4", SETS_LCORES },
+	};
+	unsigned int i;
+	char *yaml;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		yaml = yaml_printf("eal:\n  args: [--no-pci, %s]\n" ONE_WORKER,
+				   cases[i].args);
+		assert_error(yaml, 2, 20, cases[i].phrase);
+		free(yaml);
+	}
+}
+END_TEST
+
 START_TEST(test_eal_options_sharing_a_prefix_are_accepted)
 {
 	ck_assert_int_eq(load("eal:\n  args: [--no-pci, --log-level=lib.eal:debug, "
@@ -881,6 +904,7 @@ config_suite(void)
 	tcase_add_test(bad, test_input_name_is_escaped);
 	tcase_add_test(bad, test_bad_utf8_is_reported_where_it_is);
 	tcase_add_test(bad, test_eal_option_the_master_sets_is_rejected_in_every_spelling);
+	tcase_add_test(bad, test_eal_options_that_break_the_workers_are_rejected);
 	tcase_add_test(bad, test_worker_id_option_in_workers_args_is_rejected);
 	tcase_add_test(bad, test_error_at_the_end_of_a_file_without_newline_is_inside_it);
 	suite_add_tcase(s, ok);
