@@ -1,4 +1,3 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Repair after a worker's death, before anyone else uses what it shared.
  *
@@ -10,18 +9,33 @@
  * was doing with the run it was handing on.  Each mbuf of the burst has
  * exactly one owner, and the master frees exactly the dead worker's share:
  *
- *  - packets not handed on yet: the worker's, freed;
- *  - a run inside rte_eth_tx_burst(): those the PMD freed are on the
- *    worker's lane since the mark (in the pool).  The PMD ran in the dead
- *    process: if it frees what it takes inside the call (net_null,
- *    net_tap, net_pcap), nothing references the rest any more, and they
- *    are freed; otherwise they may sit in the port's TX ring, which frees
- *    them some day, so they are counted as lost and never freed here;
- *  - a run being freed (refused or dropped): those on the lane since the
- *    mark are in the pool, the rest still the worker's: freed.
+ *  - back in the pool: on the worker's lane since the burst's mark, or in
+ *    its lcore's mempool cache, where only the PMDs that free inside
+ *    rte_eth_tx_burst() put packets, and only during this burst (pool.h);
+ *  - not handed on yet, or in a run being freed and not back: the
+ *    worker's, freed;
+ *  - in the run inside rte_eth_tx_burst() and not back: the PMD ran in the
+ *    dead process; if it frees what it takes inside the call (net_null,
+ *    net_tap, net_pcap), nothing references the packet any more, and it
+ *    is freed; otherwise it may sit in the port's TX ring, which frees it
+ *    some day, so it is counted as lost and never freed here;
+ *  - handed on earlier in the burst and not back: the port's, if the port
+ *    keeps packets; on a port that frees inside the call that cannot be,
+ *    and it is counted as lost rather than freed.
  *
- * Then the ring goes to the distributor, which hands what is queued there
- * to the running workers until a new process of this id consumes it.
+ * The cache needs care: DPDK's put raises the cache's length before it
+ * copies the pointer in, and its flush leaves the flushed pointers in
+ * place until it resets the length, so the cache may also hold stale
+ * pointers (of other packets, or of packets the flush put on the lane).
+ * Only a packet of this burst on such a port, not on the lane, counts
+ * from it, each slot once; the cache is then left empty and off for the
+ * next process on that lcore.  A packet's port is read from the packet
+ * (mbuf->port, the handler's verdict) only when it is not on the lane,
+ * where the distributor could have taken it again already.
+ *
+ * Then the lane's unpublished puts are published and the ring goes to
+ * the distributor, which hands what is queued there to the running
+ * workers until a new process of this id consumes it.
  */
 #include <inttypes.h>
 
@@ -37,14 +51,67 @@ static bool
 freed_since(const struct rte_mempool *mp, unsigned int lane, uint32_t mark,
 	    const struct rte_mbuf *m, uint32_t size)
 {
-	uint32_t tail = mp_lane_tail(mp_pool_lane(mp, lane)), pos;
+	uint32_t put = mp_lane_put_pos(mp_pool_lane(mp, lane)), pos;
 
-	if (tail - mark > size)	/* not a mark of this lane's producer */
+	if (put - mark > size)	/* not a mark of this lane's producer */
 		return false;
-	for (pos = mark; pos != tail; pos++)
+	for (pos = mark; pos != put; pos++)
 		if (mp_pool_lane_slot(mp, lane, pos) == m)
 			return true;
 	return false;
+}
+
+/* Take m from the dead worker's cache, if it is there; each slot once. */
+static bool
+in_cache(struct rte_mempool_cache *c, const struct rte_mbuf *m, uint8_t *taken)
+{
+	unsigned int k;
+
+	for (k = 0; c != NULL && k < c->len && k < RTE_MEMPOOL_CACHE_MAX_SIZE * 2; k++)
+		if (!taken[k] && c->objs[k] == m) {
+			taken[k] = 1;
+			return true;
+		}
+	return false;
+}
+
+/* Leave the dead worker's cache empty and off (pool.h). */
+static void
+cache_reset(struct rte_mempool_cache *c)
+{
+	if (c == NULL)
+		return;
+	c->len = 0;
+	c->flushthresh = 0;
+	c->size = 0;
+}
+
+enum fate { FREE, HOME, CACHED, PORT, LOST };
+
+/* Who owns pkts[i] of the dead worker's burst (see above). */
+static enum fate
+fate_of(const struct mp_sup *s, const struct mp_worker *w,
+	struct rte_mempool_cache *cache, uint8_t *taken, unsigned int i,
+	uint64_t step)
+{
+	const struct mp_worker_inflight *in = &w->slot->inflight;
+	unsigned int phase = MP_STEP_PHASE(step), done = MP_STEP_DONE(step);
+	bool current = phase != MP_PHASE_OWN && i >= in->run_start && i < done;
+	const struct rte_mbuf *m = in->pkts[i];
+	bool frees_in_tx;
+
+	if (i >= done)
+		return FREE;
+	if (freed_since(s->o->pool, w->id, in->lane_mark, m, s->o->pool->size))
+		return HOME;
+	if (current && phase == MP_PHASE_FREE)
+		return FREE;
+	frees_in_tx = m->port < RTE_MAX_ETHPORTS && s->o->shm->port_frees_in_tx[m->port];
+	if (frees_in_tx && in_cache(cache, m, taken))
+		return CACHED;
+	if (current)
+		return frees_in_tx ? FREE : LOST;
+	return frees_in_tx ? LOST : PORT;
 }
 
 void
@@ -55,8 +122,11 @@ mp_crash_repair(struct mp_sup *s, struct mp_worker *w)
 	struct mp_worker_inflight *in = &w->slot->inflight;
 	uint64_t step = __atomic_load_n(&in->step, __ATOMIC_ACQUIRE);
 	unsigned int phase = MP_STEP_PHASE(step), done = MP_STEP_DONE(step);
-	unsigned int held, freed = 0, home = 0, lost = 0, i, nfree = 0;
-	struct rte_mbuf *to_free[MP_BURST_MAX];
+	struct rte_mempool_cache *cache = rte_mempool_default_cache(mp, w->proc_lcore);
+	uint8_t taken[RTE_MEMPOOL_CACHE_MAX_SIZE * 2] = { 0 };
+	struct rte_mbuf *to_free[MP_BURST_MAX], *cached[MP_BURST_MAX];
+	unsigned int count[LOST + 1] = { 0 }, i, nfree = 0, ncached = 0;
+	enum fate f;
 	uint32_t n;
 
 	mp_ring_repair_consumer(r);
@@ -68,32 +138,31 @@ mp_crash_repair(struct mp_sup *s, struct mp_worker *w)
 		       w->id, w->pid, step, r->cons.tail);
 		goto out;
 	}
-	held = n - done;
-	if (phase != MP_PHASE_OWN) {
-		held += done - in->run_start;
-		for (i = in->run_start; i < done; i++) {
-			if (freed_since(mp, w->id, in->lane_mark, in->pkts[i], mp->size))
-				home++;
-			else if (phase == MP_PHASE_PORT &&
-				 !mp_ports_frees_in_tx(in->run_port))
-				lost++;
-			else
-				to_free[nfree++] = in->pkts[i];
-		}
+	for (i = 0; i < n; i++) {
+		f = fate_of(s, w, cache, taken, i, step);
+		count[f]++;
+		if (f == FREE)
+			to_free[nfree++] = in->pkts[i];
+		else if (f == CACHED)
+			cached[ncached++] = in->pkts[i];
 	}
-	for (i = done; i < n; i++)
-		to_free[nfree++] = in->pkts[i];
-	freed = nfree;
 	if (nfree != 0)
 		rte_pktmbuf_free_bulk(to_free, nfree);
-	if (held != 0) {
-		w->slot->stats.drops += freed + lost;
-		s->o->shm->leaked_by_crashes += lost;
-		mp_info("worker %u (pid %d) died holding %u packets: freed %u, "
-			"%u already back in the pool, %u lost", w->id, w->pid,
-			held, freed, home, lost);
+	/* Out of the cache that goes, into the pool: they were freed already. */
+	if (ncached != 0)
+		rte_mempool_put_bulk(mp, (void **)cached, ncached);
+	if (n != done || count[FREE] + count[CACHED] + count[LOST] != 0) {
+		w->slot->stats.drops += count[FREE] + count[LOST];
+		s->o->shm->leaked_by_crashes += count[LOST];
+		mp_info("worker %u (pid %d) died in a burst of %u packets: freed %u, "
+			"%u already back in the pool, %u with a port, %u lost",
+			w->id, w->pid, n, count[FREE], count[HOME] + count[CACHED],
+			count[PORT], count[LOST]);
 	}
 out:
+	cache_reset(cache);
+	mp_pool_lane_publish_dead(mp, w->id);
+	in->lane_mark = mp_lane_put_pos(mp_pool_lane(mp, w->id));
 	__atomic_store_n(&in->step, MP_STEP(r->cons.tail, MP_PHASE_OWN, 0),
 			 __ATOMIC_RELEASE);
 	mp_wtable_reclaim(s, w->id, true);

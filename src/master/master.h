@@ -73,20 +73,13 @@ void mp_objects_free(struct mp_objects *o);
 /*
  * Check, configure and start every configured port: one RX queue for the
  * distributor and one TX queue per possible worker id.  Fills the port
- * fields of shm.  Returns 0, -ENODEV for a port that does not exist, or the
+ * fields of shm (which ports free what they transmit inside the call).  Returns 0, -ENODEV for a port that does not exist, or the
  * negative errno of the failing ethdev call.
  */
 int mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 		   struct mp_shm *shm);
 
 void mp_ports_stop(const struct mp_config *cfg);
-
-/*
- * Does port's PMD free every packet it accepts before rte_eth_tx_burst()
- * returns (so that a worker killed inside the call leaves none of them
- * with the port)?  Valid once mp_ports_start() ran.
- */
-bool mp_ports_frees_in_tx(uint16_t port);
 
 /* distributor.c */
 

@@ -16,9 +16,6 @@
 #define MP_RX_DESC 1024
 #define MP_TX_DESC 1024
 
-/* Ports whose PMD frees every packet it accepts before tx_burst returns. */
-static bool frees_in_tx[RTE_MAX_ETHPORTS];
-
 /*
  * Drivers read for it (DPDK 22.11): they copy each packet out (to
  * nowhere, the kernel, a file) and free it inside the call.  Hardware
@@ -36,11 +33,6 @@ driver_frees_in_tx(const char *driver)
 	return false;
 }
 
-bool
-mp_ports_frees_in_tx(uint16_t port)
-{
-	return port < RTE_MAX_ETHPORTS && frees_in_tx[port];
-}
 
 /*
  * The Toeplitz key made of one repeated 16-bit pattern hashes (a, b) and
@@ -176,7 +168,7 @@ mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 		}
 		if (info.max_tx_queues < nb_txq)
 			nb_txq = info.max_tx_queues;
-		frees_in_tx[port] = driver_frees_in_tx(info.driver_name);
+		shm->port_frees_in_tx[port] = driver_frees_in_tx(info.driver_name);
 	}
 	if (nb_txq < cfg->workers.nb_instances) {
 		mp_err("the ports offer only %u TX queues each, but %u workers are "

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "pool.h"
 #include "reload.h"
 #include "supervisor.h"
 
@@ -29,6 +30,7 @@ swap_config(struct mp_sup *s, struct mp_config *next)
 	mp_config_free(&old);
 	s->o->shm->dist_mode = s->cfg->distributor.mode;
 	s->o->shm->nb_workers = s->cfg->workers.nb_instances;
+	mp_pool_poll_lanes(s->o->pool, s->cfg->workers.nb_instances);
 	mp_stats_arm(s);
 }
 

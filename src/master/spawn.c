@@ -14,6 +14,7 @@
 #include <rte_ring.h>
 
 #include "log.h"
+#include "pool.h"
 #include "supervisor.h"
 
 /* How often a worker waiting for its ring checks the distributor's ack. */
@@ -90,7 +91,8 @@ spawn(struct mp_sup *s, struct mp_worker *w)
 		mp_fsm_apply(w, MP_EV_SPAWN_FAILED, &fail);
 		return;
 	}
-	/* The new process consumes its ring from where it is now. */
+	/* The new process consumes its ring, and fills its lane, from here. */
+	in->lane_mark = mp_lane_put_pos(mp_pool_lane(s->o->pool, w->id));
 	in->step = MP_STEP(s->o->rings[w->id]->cons.tail, MP_PHASE_OWN, 0);
 	w->slot->attached_pid = 0;
 	w->slot->draining_pid = 0;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pool.h"
 #include "supervisor.h"
 
 static struct mp_sup sup;
@@ -161,6 +162,7 @@ mp_sup_run(struct mp_config *cfg, struct mp_objects *o)
 		return -ENOMEM;
 	}
 	o->shm->nb_workers = cfg->workers.nb_instances;
+	mp_pool_poll_lanes(o->pool, cfg->workers.nb_instances);
 	o->shm->generation = 1;
 	for (id = 0; id < MP_MAX_WORKERS; id++) {
 		w = &s->w[id];

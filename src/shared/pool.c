@@ -20,6 +20,7 @@ struct lanes {
 	unsigned int drainer;
 	unsigned int next;		/* the drainer's round-robin position */
 	unsigned int nb_lanes;
+	unsigned int nb_polled;		/* lanes 0..nb_polled-1 may hold objects */
 	uint32_t size;			/* slots of every lane, a power of two */
 	uint32_t mask;
 	struct mp_lane *lane[MP_POOL_MAX_LANES];
@@ -29,46 +30,16 @@ struct lanes {
 static struct mp_lane *my_lane;
 static const struct rte_mempool *my_pool;
 
-static inline void **
-lane_slots(const struct mp_lane *ln)
-{
-	return (void **)(uintptr_t)&ln[1];
-}
-
-/*
- * Publish n objects with one store of the tail, after the slots: a worker
- * killed anywhere in here has given back either none or all of them, and
- * the master can read which from the tail.  The lane holds the whole pool,
- * so it fills only if an object was freed twice; then the put fails (and
- * DPDK's put, which cannot fail, loses them) rather than overwrite slots
- * the drainer has not taken.
- */
-static inline int
-lane_put(struct mp_lane *ln, const struct lanes *l, void * const *objs,
-	 unsigned int n)
-{
-	void **slots = lane_slots(ln);
-	uint32_t t = ln->tail, i;
-
-	if (unlikely((int32_t)(t + n - ln->limit) > 0)) {
-		ln->limit = __atomic_load_n(&ln->head, __ATOMIC_ACQUIRE) + l->size;
-		if ((int32_t)(t + n - ln->limit) > 0)
-			return -ENOBUFS;
-	}
-	for (i = 0; i < n; i++)
-		slots[(t + i) & l->mask] = objs[i];	/* MP_LANE_PUT_COPY */
-	__atomic_store_n(&ln->tail, t + n, __ATOMIC_RELEASE);
-	return 0;
-}
-
 /* The drainer takes up to n objects; returns how many it took. */
 static inline unsigned int
 lane_take(struct mp_lane *ln, const struct lanes *l, void **objs, unsigned int n)
 {
-	void * const *slots = lane_slots(ln);
+	void * const *slots = mp_lane_slots(ln);
 	uint32_t h = ln->head, avail, i;
 
 	avail = __atomic_load_n(&ln->tail, __ATOMIC_ACQUIRE) - h;
+	if (avail == 0)
+		return 0;	/* most lanes, most of the time: no store */
 	if (avail < n)
 		n = avail;
 	for (i = 0; i < n; i++)
@@ -116,7 +87,9 @@ lanes_alloc(struct rte_mempool *mp)
 						RTE_CACHE_LINE_SIZE, mp->socket_id);
 		if (l->lane[i] == NULL)
 			goto fail;
-		l->lane[i]->limit = l->size;
+		l->lane[i]->limit = l->size;	/* put, tail, head start at 0 */
+		l->lane[i]->size = l->size;
+		l->lane[i]->mask = l->mask;
 	}
 	l->nb_lanes = conf->nb_lanes;
 	mp->pool_data = l;
@@ -140,7 +113,7 @@ lanes_enqueue(struct rte_mempool *mp, void * const *objs, unsigned int n)
 	struct lanes *l = mp->pool_data;
 
 	if (likely(my_lane != NULL && mp == my_pool))
-		return lane_put(my_lane, l, objs, n);
+		return mp_lane_put(my_lane, objs, n);
 	return rte_ring_mp_enqueue_bulk(l->central, objs, n, NULL) ? 0 : -ENOBUFS;
 }
 
@@ -152,14 +125,16 @@ static int
 lanes_dequeue(struct rte_mempool *mp, void **objs, unsigned int n)
 {
 	struct lanes *l = mp->pool_data;
-	unsigned int got = 0, k, i;
+	unsigned int got = 0, k, i, polled;
 
 	if (rte_lcore_id() != l->drainer)
 		return rte_ring_mc_dequeue_bulk(l->central, objs, n, NULL) ? 0 : -ENOBUFS;
-	for (k = 0, i = l->next; k < l->nb_lanes && got < n; k++) {
-		got += lane_take(l->lane[i], l, objs + got, n - got);
-		if (++i == l->nb_lanes)
+	polled = __atomic_load_n(&l->nb_polled, __ATOMIC_ACQUIRE);
+	for (k = 0, i = l->next; k < polled && got < n; k++) {
+		if (i >= polled)
 			i = 0;
+		got += lane_take(l->lane[i], l, objs + got, n - got);
+		i++;
 	}
 	l->next = i;
 	if (got < n)
@@ -177,7 +152,7 @@ lanes_get_count(const struct rte_mempool *mp)
 	unsigned int i, count = rte_ring_count(l->central);
 
 	for (i = 0; i < l->nb_lanes; i++)
-		count += mp_lane_tail(l->lane[i]) -
+		count += __atomic_load_n(&l->lane[i]->tail, __ATOMIC_ACQUIRE) -
 			 __atomic_load_n(&l->lane[i]->head, __ATOMIC_ACQUIRE);
 	return count;
 }
@@ -230,7 +205,39 @@ mp_pool_attach(struct rte_mempool *mp, unsigned int lane)
 	return 0;
 }
 
-const struct mp_lane *
+/*
+ * Only so many lanes are polled, so that the drainer's refill does not
+ * read the lines of 32 lanes when two workers run (measured: a tenth of
+ * the distributor's time went there).  Never shrinks: a removed worker's
+ * lane still holds what it freed until the drainer takes it.
+ */
+void
+mp_pool_poll_lanes(struct rte_mempool *mp, unsigned int n)
+{
+	struct lanes *l = mp->pool_data;
+
+	if (n > l->nb_lanes)
+		n = l->nb_lanes;
+	if (n > l->nb_polled)
+		__atomic_store_n(&l->nb_polled, n, __ATOMIC_RELEASE);
+}
+
+unsigned int
+mp_pool_cache_threshold(const struct rte_mempool *mp)
+{
+	return mp->cache_size * 3 / 2;	/* CALC_CACHE_FLUSHTHRESH() in rte_mempool.c */
+}
+
+void
+mp_pool_lane_publish_dead(struct rte_mempool *mp, unsigned int lane)
+{
+	struct lanes *l = mp->pool_data;
+
+	if (lane < l->nb_lanes)
+		mp_lane_publish(l->lane[lane]);
+}
+
+struct mp_lane *
 mp_pool_lane(const struct rte_mempool *mp, unsigned int lane)
 {
 	const struct lanes *l = mp->pool_data;
@@ -243,7 +250,7 @@ mp_pool_lane_slot(const struct rte_mempool *mp, unsigned int lane, uint32_t pos)
 {
 	const struct lanes *l = mp->pool_data;
 
-	return lane_slots(l->lane[lane])[pos & l->mask];
+	return mp_lane_slots(l->lane[lane])[pos & l->mask];
 }
 
 /* The consumer side of a repair: the slots are delivered again. */
@@ -276,7 +283,7 @@ mp_pool_walk_free(const struct rte_mempool *mp, mp_pool_walk_fn *fn, void *arg)
 	for (i = 0; i < l->nb_lanes; i++) {
 		ln = l->lane[i];
 		for (pos = ln->head; pos != ln->tail; pos++)
-			fn(lane_slots(ln)[pos & l->mask], arg);
+			fn(mp_lane_slots(ln)[pos & l->mask], arg);
 	}
 	if (mp->cache_size == 0)
 		return;
@@ -295,7 +302,8 @@ keeps_cache(const struct mp_pool_conf *conf, unsigned int lcore)
  * A cache of size 0 sends every put (whose size always exceeds the flush
  * threshold 0) and every get straight to the driver: DPDK 22.11's
  * rte_mempool_do_generic_put() and _get() read these fields, nothing else
- * rewrites them after the pool's creation.
+ * rewrites them after the pool's creation.  A worker raises the threshold
+ * of its own lcore's cache while it wants puts cached (pool.h).
  */
 static void
 disable_caches(struct rte_mempool *mp, const struct mp_pool_conf *conf)

@@ -18,19 +18,25 @@
  *    place: a worker killed there leaves stale pointers that the next
  *    process on that lcore hands out a second time.
  *
- * So workers never touch a shared multi-producer ring nor a cache:
+ * So workers never touch a shared multi-producer ring, and use a cache
+ * only where the master can check it afterwards:
  *
  *  - every worker id has a lane of its own, a single-producer ring that
  *    holds the whole pool (it cannot fill) and that only the distributor's
  *    lcore drains when it allocates.  A put writes the slots, then
- *    publishes them with one store of the tail: a kill before that store
- *    gives back nothing of that put, a kill after it all of it, and the
- *    slots behind the tail stay readable, so the master can tell which
- *    mbufs a dead worker freed since a point it recorded (struct
- *    mp_worker_inflight in shm.h);
+ *    counts them with one store: a kill before that store gives back
+ *    nothing of that put, a kill after it all of it, and the slots stay
+ *    readable, so the master can tell which mbufs a dead worker freed
+ *    since a point it recorded (struct mp_worker_inflight in shm.h);
  *  - the mempool cache of every lcore but the master's and the
- *    distributor's is disabled (size 0), so a worker's frees, its PMD's
- *    included, go straight onto its lane;
+ *    distributor's is off (size and flush threshold 0), so a worker's
+ *    frees go straight onto its lane.  A worker turns its cache on only
+ *    for the time of a rte_eth_tx_burst() call on a port that frees the
+ *    packets inside the call, which saves that PMD a driver call per
+ *    packet, and empties it onto its lane right after: so after a kill
+ *    the cache can only hold packets of the run in that call, each the
+ *    master checks against the run (crash_repair.c), and stale pointers a
+ *    killed put or flush left there are told apart and dropped;
  *  - every other process and lcore puts into and takes from a central
  *    multi-producer ring; only the master's process does.
  *
@@ -38,8 +44,10 @@
  * needs a pool of its own): their gets would go to the central ring.
  */
 
+#include <errno.h>
 #include <stdint.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_common.h>
 #include <rte_config.h>
 
@@ -50,15 +58,72 @@ struct rte_ring;
 #define MP_POOL_MAX_LANES 64
 
 /*
- * One worker id's lane, in shared memory.  The producer line is written
- * only by the worker process of that id (one at a time), the consumer
- * line only by the drainer.  The slots follow the structure.
+ * One worker id's lane, in shared memory, a line per writer.  The drainer
+ * takes slots[head..tail).  The lane's producer (the worker process of that
+ * id, one at a time) writes slots at put, then moves put past them with
+ * one store: slots[tail..put) are given back but not yet visible to the
+ * drainer, and a worker killed anywhere has given back exactly
+ * slots[..put), which the master reads after its death and publishes.
+ * The producer publishes (tail = put) every MP_LANE_PUBLISH objects and
+ * when it idles, rather than at every put: the tail's line is read by
+ * the drainer, and moving it for every burst made the line travel
+ * between the two CPUs each time.  The slots follow the structure.
  */
 struct mp_lane {
-	uint32_t tail;		/* objects published: slots[head..tail) */
-	uint32_t limit;		/* tail may grow to here (a head + size once seen) */
+	uint32_t tail;		/* published: the drainer may take up to here */
 	uint32_t head __rte_cache_aligned;	/* the drainer's position */
+	/* The producer's line. */
+	uint32_t put __rte_cache_aligned;	/* the next slot to write */
+	uint32_t published;	/* the producer's copy of tail */
+	uint32_t limit;		/* put may grow to here (a head + size once seen) */
+	uint32_t size;		/* slots, a power of two (set at creation) */
+	uint32_t mask;
 } __rte_cache_aligned;
+
+#define MP_LANE_PUBLISH 256
+
+static inline void **
+mp_lane_slots(const struct mp_lane *ln)
+{
+	return (void **)(uintptr_t)&ln[1];
+}
+
+/* Make everything put so far visible to the drainer.  Producer only. */
+static inline void
+mp_lane_publish(struct mp_lane *ln)
+{
+	if (ln->published != ln->put) {
+		ln->published = ln->put;
+		__atomic_store_n(&ln->tail, ln->put, __ATOMIC_RELEASE);
+	}
+}
+
+/*
+ * Put n objects onto lane ln: write the slots, then count them all with
+ * one store of put, so that a worker killed anywhere in here has given
+ * back either none or all of them.  Only the lane's producer (its worker)
+ * calls it.  The lane holds the whole pool, so it fills only if an object
+ * was freed twice; then the put fails rather than overwrite slots the
+ * drainer has not taken.  Returns 0 or -ENOBUFS.
+ */
+static inline int
+mp_lane_put(struct mp_lane *ln, void * const *objs, unsigned int n)
+{
+	void **slots = mp_lane_slots(ln);
+	uint32_t p = ln->put, i;
+
+	if (unlikely((int32_t)(p + n - ln->limit) > 0)) {
+		ln->limit = __atomic_load_n(&ln->head, __ATOMIC_ACQUIRE) + ln->size;
+		if ((int32_t)(p + n - ln->limit) > 0)
+			return -ENOBUFS;
+	}
+	for (i = 0; i < n; i++)
+		slots[(p + i) & ln->mask] = objs[i];	/* MP_LANE_PUT_COPY */
+	__atomic_store_n(&ln->put, p + n, __ATOMIC_RELEASE);
+	if (p + n - ln->published >= MP_LANE_PUBLISH)
+		mp_lane_publish(ln);
+	return 0;
+}
 
 struct mp_pool_conf {
 	unsigned int drainer_lcore;	/* the only lcore that takes from lanes */
@@ -91,11 +156,23 @@ int mp_pool_register(void);
 int mp_pool_attach(struct rte_mempool *mp, unsigned int lane);
 
 /*
+ * Have the drainer take from lanes 0..n-1 (worker ids that are or were
+ * configured); the count only grows.  Call in the master before a worker
+ * of a higher id starts.
+ */
+void mp_pool_poll_lanes(struct rte_mempool *mp, unsigned int n);
+
+/*
+ * The flush threshold a worker gives its lcore's cache while it turns it
+ * on (DPDK's own for the pool's cache size), 0 if the pool has no caches.
+ */
+unsigned int mp_pool_cache_threshold(const struct rte_mempool *mp);
+
+/*
  * Lane lane of mp, for the worker that owns it (its tail is where its next
  * put goes) and for the master (what a dead worker freed), or NULL.
  */
-const struct mp_lane *mp_pool_lane(const struct rte_mempool *mp,
-				   unsigned int lane);
+struct mp_lane *mp_pool_lane(const struct rte_mempool *mp, unsigned int lane);
 
 /*
  * The object lane's producer put at position pos.  Meaningful for a pos a
@@ -105,12 +182,18 @@ const struct mp_lane *mp_pool_lane(const struct rte_mempool *mp,
 void *mp_pool_lane_slot(const struct rte_mempool *mp, unsigned int lane,
 			uint32_t pos);
 
-/* The tail of a lane: the position of its producer's next put. */
+/* The position of a lane's producer's next put. */
 static inline uint32_t
-mp_lane_tail(const struct mp_lane *l)
+mp_lane_put_pos(const struct mp_lane *l)
 {
-	return __atomic_load_n(&l->tail, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&l->put, __ATOMIC_ACQUIRE);
 }
+
+/*
+ * After the death of lane's producer: publish what it put and did not
+ * publish.  In the master, before the lane's next producer starts.
+ */
+void mp_pool_lane_publish_dead(struct rte_mempool *mp, unsigned int lane);
 
 typedef void mp_pool_walk_fn(void *obj, void *arg);
 

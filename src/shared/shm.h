@@ -24,7 +24,7 @@ struct rte_mbuf;
 
 #include "config.h"
 
-#define MP_SHM_LAYOUT_VERSION 5
+#define MP_SHM_LAYOUT_VERSION 6
 #define MP_SHM_MAGIC 0x4d504d53u	/* "MPMS" */
 
 #define MP_SHM_MZ_NAME "mp_shm"
@@ -69,19 +69,25 @@ struct mp_worker_stats {
  * run pkts[run_start..done) right now (phase):
  *
  *  MP_PHASE_OWN	nothing: pkts[done..) are the worker's;
- *  MP_PHASE_PORT	the run is inside rte_eth_tx_burst() of run_port: each
- *			packet is back in the pool if the PMD freed it (found
- *			on the worker's lane since lane_mark), else the
- *			port's; if the port frees what it accepts inside the
- *			call (net_null, net_tap, net_pcap), the PMD died with
- *			the worker and it is nobody's (the master frees it),
- *			else it is counted lost;
+ *  MP_PHASE_PORT	the run is inside rte_eth_tx_burst() of run_port: a
+ *			packet the PMD freed is back in the pool, else it is
+ *			the port's; if the port frees what it accepts inside
+ *			the call (port_frees_in_tx), the PMD died with the
+ *			worker and it is nobody's (the master frees it), else
+ *			it is counted lost;
  *  MP_PHASE_FREE	the run was refused or dropped and the worker is
- *			freeing it: what is not on its lane since lane_mark
- *			is still the worker's.
+ *			freeing it: what is not back in the pool is still
+ *			the worker's.
  *
- * The master resets step to the ring's consumer tail before a new process
- * consumes the ring.  It costs a few stores per run of packets to one
+ * "Back in the pool" means on the worker's lane since lane_mark (its put
+ * position when the burst began), or in its lcore's mempool cache, which
+ * the worker turns on only inside rte_eth_tx_burst() of such ports and
+ * empties onto its lane at the end of every burst (pool.h): so the cache
+ * holds nothing but packets of this burst freed by such a PMD, or stale
+ * pointers, which the master tells apart by that.
+ *
+ * The master resets step and lane_mark before a new process consumes the
+ * ring.  It costs a few stores per burst and per run of packets to one
  * port, nothing per packet.
  */
 enum mp_inflight_phase {
@@ -99,7 +105,7 @@ enum mp_inflight_phase {
 struct mp_worker_inflight {
 	uint64_t step;		/* MP_STEP(ring position, phase, done) */
 	uint32_t run_start;	/* first packet of the run the phase is about */
-	uint32_t lane_mark;	/* the worker's lane tail before that run */
+	uint32_t lane_mark;	/* its lane's put position when the burst began */
 	uint16_t run_port;	/* the port of an MP_PHASE_PORT run */
 	struct rte_mbuf *pkts[MP_BURST_MAX] __rte_cache_aligned;
 } __rte_cache_aligned;
@@ -156,6 +162,12 @@ struct mp_shm {
 	uint16_t port_nb_rxq[MP_MAX_PORTS];	/* RX queues of ports[i] */
 	/* Output port for each input port id (pairs 0<->1, 2<->3 ...). */
 	uint16_t peer_port[RTE_MAX_ETHPORTS];
+	/*
+	 * Ports whose PMD frees every packet it accepts before
+	 * rte_eth_tx_burst() returns (net_null, net_tap, net_pcap): a worker
+	 * killed inside the call leaves none of them with the port.
+	 */
+	uint8_t port_frees_in_tx[RTE_MAX_ETHPORTS];
 	uint16_t nb_tx_queues;	/* per port; worker id == its TX queue */
 	uint32_t burst;
 	uint64_t tsc_hz;

@@ -94,6 +94,8 @@ mp_worker_attach(unsigned int id, struct mp_worker_ctx *ctx)
 		return -EPROTO;
 	}
 	ctx->lane = mp_pool_lane(ctx->pool, id);
+	ctx->cache = rte_mempool_default_cache(ctx->pool, rte_lcore_id());
+	ctx->cache_threshold = mp_pool_cache_threshold(ctx->pool);
 	ctx->slot = &ctx->shm->workers[id];
 	ctx->txq = (uint16_t)id;
 	state = __atomic_load_n(&ctx->slot->state, __ATOMIC_ACQUIRE);
@@ -132,26 +134,38 @@ inject_fault(const struct mp_worker_ctx *ctx)
 
 /*
  * Announce that pkts[start..end) go to port (MP_PHASE_PORT) or to the
- * pool (MP_PHASE_FREE): the run and our lane's tail first, then the step
- * that makes them count.
+ * pool (MP_PHASE_FREE): the run first, then the step that makes it count.
  */
 static inline void
-hand_on(const struct mp_worker_ctx *ctx, struct mp_worker_inflight *in,
-	uint32_t pos, unsigned int phase, unsigned int start, unsigned int end,
-	uint16_t port)
+hand_on(struct mp_worker_inflight *in, uint32_t pos, unsigned int phase,
+	unsigned int start, unsigned int end, uint16_t port)
 {
 	in->run_start = start;
 	in->run_port = port;
-	in->lane_mark = mp_lane_tail(ctx->lane);
 	__atomic_store_n(&in->step, MP_STEP(pos, phase, end), __ATOMIC_RELEASE);
+}
+
+/*
+ * Turn our lcore's mempool cache on or off (pool.h): on only while a PMD
+ * that frees what it takes inside rte_eth_tx_burst() runs, so that its
+ * per-packet frees cost what they cost with a stock cache.
+ */
+static inline void
+cache_switch(const struct mp_worker_ctx *ctx, bool *on, bool want)
+{
+	if (ctx->cache != NULL && *on != want) {
+		ctx->cache->flushthresh = want ? ctx->cache_threshold : 0;
+		*on = want;
+	}
 }
 
 /* Free pkts[start..end), which are ours: refused by a port, or dropped. */
 static inline void
 free_run(const struct mp_worker_ctx *ctx, struct mp_worker_inflight *in,
-	 uint32_t pos, unsigned int start, unsigned int end)
+	 uint32_t pos, unsigned int start, unsigned int end, bool *cache_on)
 {
-	hand_on(ctx, in, pos, MP_PHASE_FREE, start, end, MP_PORT_NONE);
+	cache_switch(ctx, cache_on, false);
+	hand_on(in, pos, MP_PHASE_FREE, start, end, MP_PORT_NONE);
 	rte_pktmbuf_free_bulk(in->pkts + start, end - start);
 	__atomic_store_n(&in->step, MP_STEP(pos, MP_PHASE_OWN, end), __ATOMIC_RELEASE);
 }
@@ -161,15 +175,18 @@ free_run(const struct mp_worker_ctx *ctx, struct mp_worker_inflight *in,
  * mbuf->port the handler set.  Consecutive packets for the same port go
  * out in one rte_eth_tx_burst() straight from the array, which with a
  * distributor that enqueues per input port means one call per port per
- * burst.  A port that is not one of ours drops its packets.  Returns the
- * number of packets dropped.
+ * burst.  A port that is not one of ours drops its packets.  What the
+ * PMDs freed into our cache goes onto our lane at the end, once per
+ * burst.  Returns the number of packets dropped.
  */
 static inline unsigned int
 transmit(const struct mp_worker_ctx *ctx, struct mp_worker_inflight *in,
 	 uint32_t pos, unsigned int n)
 {
 	struct rte_mbuf **pkts = in->pkts;
+	struct rte_mempool_cache *c = ctx->cache;
 	unsigned int i = 0, j, sent, dropped = 0;
+	bool cache_on = false;
 	uint16_t port;
 
 	while (i < n) {
@@ -178,21 +195,28 @@ transmit(const struct mp_worker_ctx *ctx, struct mp_worker_inflight *in,
 			;
 		if (unlikely(port >= RTE_MAX_ETHPORTS ||
 			     ctx->shm->peer_port[port] == MP_PORT_NONE)) {
-			free_run(ctx, in, pos, i, j);
+			free_run(ctx, in, pos, i, j, &cache_on);
 			dropped += j - i;
 			i = j;
 			continue;
 		}
-		hand_on(ctx, in, pos, MP_PHASE_PORT, i, j, port);
+		hand_on(in, pos, MP_PHASE_PORT, i, j, port);
+		cache_switch(ctx, &cache_on, ctx->shm->port_frees_in_tx[port]);
 		sent = rte_eth_tx_burst(port, ctx->txq, pkts + i, (uint16_t)(j - i));
 		if (likely(sent == j - i)) {
 			__atomic_store_n(&in->step, MP_STEP(pos, MP_PHASE_OWN, j),
 					 __ATOMIC_RELEASE);
 		} else {
-			free_run(ctx, in, pos, i + sent, j);
+			free_run(ctx, in, pos, i + sent, j, &cache_on);
 			dropped += j - i - sent;
 		}
 		i = j;
+	}
+	cache_switch(ctx, &cache_on, false);
+	/* rte_mempool_cache_flush(), without the driver call. */
+	if (c != NULL && c->len != 0) {
+		mp_lane_put(ctx->lane, c->objs, c->len);
+		c->len = 0;
 	}
 	return dropped;
 }
@@ -272,12 +296,14 @@ mp_worker_run(struct mp_worker_ctx *ctx, const struct mp_handler *h)
 		/* The next burst begins where the last one ended (we are the consumer). */
 		pos = ctx->ring->cons.tail;
 		if (pos != published) {
+			inflight->lane_mark = mp_lane_put_pos(ctx->lane);
 			__atomic_store_n(&inflight->step, MP_STEP(pos, MP_PHASE_OWN, 0),
 					 __ATOMIC_RELEASE);
 			published = pos;
 		}
 		n = rte_ring_dequeue_burst(ctx->ring, (void **)pkts, burst, &queued);
 		if (n == 0) {
+			mp_lane_publish(ctx->lane);	/* idle: let the drainer have it */
 			if (stopping)
 				break;
 			if (adaptive)
@@ -304,6 +330,7 @@ mp_worker_run(struct mp_worker_ctx *ctx, const struct mp_handler *h)
 			drain_budget -= n;
 		}
 	}
+	mp_lane_publish(ctx->lane);
 	mp_info("worker %u stopping: rx %" PRIu64 " tx %" PRIu64 " drops %" PRIu64,
 		ctx->id, rx, tx, drops);
 	return 0;

@@ -29,7 +29,9 @@ struct mp_worker_ctx {
 	struct mp_worker_slot *slot;
 	struct rte_ring *ring;
 	struct rte_mempool *pool;
-	const struct mp_lane *lane;	/* where our frees go (pool.h) */
+	struct mp_lane *lane;		/* where our frees go (pool.h) */
+	struct rte_mempool_cache *cache;	/* our lcore's, or NULL */
+	uint32_t cache_threshold;	/* while we turn it on */
 	uint16_t txq;			/* this worker's TX queue on every port */
 	enum mp_fault fault;		/* fault injection for demos and tests */
 	uint64_t fault_after;		/* ... once this many packets were seen */
