@@ -339,7 +339,6 @@ run(struct mp_config *cfg, char **argv)
 		return MP_EXIT_STARTUP;
 	if (eal_init(cfg, argv[0]) < 0)
 		return MP_EXIT_STARTUP;
-	mp_eallock_init();
 	rc = mp_pool_register();
 	if (rc < 0) {
 		mp_err("rte_mempool_register_ops() failed for %s: %s",
@@ -354,6 +353,8 @@ run(struct mp_config *cfg, char **argv)
 	rc = mp_objects_create(cfg, &objects);
 	if (rc < 0)
 		goto out;
+	/* Its layout check walks the memzones: ours exists by now. */
+	mp_eallock_init();
 	rc = mp_ports_start(cfg, objects.pool, objects.shm);
 	if (rc < 0)
 		goto out;
