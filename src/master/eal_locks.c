@@ -230,9 +230,13 @@ maps_config(int pid, char *comm, size_t len)
 	if (f == NULL)
 		return false;	/* gone, or a kernel thread */
 	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		size_t n, k = strlen(config_path);
+
 		line[strcspn(line, "\n")] = '\0';
-		found = strlen(line) > strlen(config_path) &&
-			strcmp(line + strlen(line) - strlen(config_path), config_path) == 0;
+		n = strlen(line);
+		/* The path is the line's last field, after a space. */
+		found = n > k && line[n - k - 1] == ' ' &&
+			strcmp(line + n - k, config_path) == 0;
 	}
 	fclose(f);
 	if (found) {

@@ -106,33 +106,53 @@ bool mp_sup_any_alive(const struct mp_sup *s);
 /* worker_table.c: the shared-memory mirror and its lock */
 
 /*
+ * All of these run on the loop thread, the only writer of the slots; they
+ * take the table lock (mp_sup_lock()) around what a reader must see
+ * whole.
+ */
+
+/*
  * Recompute the distributor's set of workers to feed from the states:
- * exactly the RUNNING ones.  Call after any state change.
+ * exactly the RUNNING ones.  Called by mp_wtable_set_state().
  */
 void mp_wtable_publish_active(const struct mp_sup *s);
 
-/* What worker_fsm.c mirrors of w into its slot, under the table lock. */
+/*
+ * worker_fsm.c, the only caller: mirror w's new state into its slot, and
+ * the end of its process if last_exit is not NULL (pid 0, last_exit
+ * copied); count a restart if restarted.  Then republish the active set.
+ */
 void mp_wtable_set_state(struct mp_worker *w, enum mp_worker_state state,
 			 const char *last_exit, bool restarted);
 
-/* spawn.c: record the new process of w in its slot. */
+/* spawn.c: record w's next process (pid, or 0 just before uv_spawn()). */
 void mp_wtable_set_process(struct mp_worker *w, int pid);
 
-/* rollout.c: w joined or left the config. */
+/* rollout.c, supervisor.c: w joins the config (restarts, last_exit reset). */
 void mp_wtable_set_configured(struct mp_worker *w, bool configured);
 
-/* Set or clear w's bit in the reclaim word; returns the new generation. */
+/*
+ * Set (on) or clear worker id's bit in the reclaim word (shm.h) and bump
+ * its generation.  Returns the new generation, never 0.
+ */
 uint32_t mp_wtable_reclaim(const struct mp_sup *s, unsigned int id, bool on);
 
-/* Has the distributor acknowledged reclaim generation gen? */
+/*
+ * Has the distributor ended a pass with a reclaim word of generation gen
+ * or later?  Then a ring whose bit that generation cleared is no longer
+ * touched by it.
+ */
 bool mp_wtable_reclaim_acked(const struct mp_sup *s, uint32_t gen);
 
 /* worker_output.c */
 
 /*
  * Prepare the stdout and stderr pipes of a worker about to be spawned into
- * stdio[1] and stdio[2] (falling back to the master's own on failure).
- * After uv_spawn(), call mp_output_started() with its result.
+ * stdio[1] and stdio[2] (falling back to the master's own on failure);
+ * out[0..1] receive the pipes' state (NULL where it fell back).  After
+ * uv_spawn(), call mp_output_started() with its result: each pipe is read
+ * until the worker closes it, then frees itself; if the spawn failed, it
+ * is closed and freed at once.
  */
 struct mp_output;
 void mp_output_prepare(struct mp_sup *s, unsigned int id, uv_stdio_container_t *stdio,
@@ -155,7 +175,10 @@ void mp_spawn_pending(struct mp_sup *s);
 /* Run mp_spawn_pending() from the next loop iteration. */
 void mp_spawn_schedule(struct mp_sup *s);
 
-/* The worker with a live process on lcore, other than w; NULL if none. */
+/*
+ * The worker other than w whose live process runs on lcore (the lcore of
+ * the process, not of its conf), or NULL.
+ */
 struct mp_worker *mp_spawn_lcore_holder(const struct mp_sup *s,
 					const struct mp_worker *w,
 					unsigned int lcore);
@@ -172,10 +195,13 @@ void mp_spawn_init(struct mp_sup *s);
 /* crash_repair.c */
 
 /*
- * After w's process died, before anyone else uses what it shared: repair
- * its ring's consumer side, settle the burst it held (free what was still
- * its own, count what was lost), and hand its ring to the distributor.
- * Logs what the dead worker held.
+ * After w's process was reaped, before anything else uses what it shared
+ * and before a new process of w's id is spawned: repair its ring's
+ * consumer side, settle the burst it held (free what was still its own,
+ * count what was lost in shm.leaked_by_crashes and the worker's drops),
+ * empty and turn off its lcore's mempool cache, publish its lane, and
+ * hand its ring to the distributor (the reclaim word).  Logs what the
+ * dead worker held.
  */
 void mp_crash_repair(struct mp_sup *s, struct mp_worker *w);
 
@@ -204,7 +230,10 @@ void mp_health_kick(struct mp_sup *s);
 
 /* reap.c */
 
-/* The exit callback of every worker process (uv_process_options_t.exit_cb). */
+/*
+ * The exit callback of every worker process (uv_process_options_t.exit_cb):
+ * repairs, closes the handle, and hands MP_EV_EXITED to the state machine.
+ */
 void mp_reap_exit_cb(uv_process_t *proc, int64_t exit_status, int term_signal);
 
 /* rollout.c */

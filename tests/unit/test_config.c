@@ -725,6 +725,21 @@ struct owned_arg {
 	const char *phrase;
 };
 
+/* Each case, after "--no-pci, " in eal.args, is refused at its entry. */
+static void
+assert_eal_args_refused(const struct owned_arg *cases, unsigned int n)
+{
+	unsigned int i;
+	char *yaml;
+
+	for (i = 0; i < n; i++) {
+		yaml = yaml_printf("eal:\n  args: [--no-pci, %s]\n" ONE_WORKER,
+				   cases[i].args);
+		assert_error(yaml, 2, 20, cases[i].phrase);
+		free(yaml);
+	}
+}
+
 #define SETS_PREFIX "the master sets --file-prefix itself; use eal.file_prefix"
 #define SETS_LCORES "the master sets the lcores (--lcores) itself; use " \
 	"eal.main_lcore, distributor.lcore and workers.instances"
@@ -759,15 +774,8 @@ START_TEST(test_eal_option_the_master_sets_is_rejected_in_every_spelling)
 		{ "--socket-mem=512", SETS_MEMORY },
 		{ "--socket-m, 512", SETS_MEMORY },
 	};
-	unsigned int i;
-	char *yaml;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		yaml = yaml_printf("eal:\n  args: [--no-pci, %s]\n" ONE_WORKER,
-				   cases[i].args);
-		assert_error(yaml, 2, 20, cases[i].phrase);
-		free(yaml);
-	}
+	assert_eal_args_refused(cases, sizeof(cases) / sizeof(cases[0]));
 	assert_error("eal:\n  args:\n    - --no-pci\n    - -l\n    - 0-3\n" ONE_WORKER,
 		     4, 7, "eal.args: \"-l\": " SETS_LCORES);
 }
@@ -784,15 +792,8 @@ START_TEST(test_eal_options_that_break_the_workers_are_rejected)
 		{ "-s, 0x4", "\"-s\": " SETS_LCORES },
 		{ "-S4", SETS_LCORES },
 	};
-	unsigned int i;
-	char *yaml;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		yaml = yaml_printf("eal:\n  args: [--no-pci, %s]\n" ONE_WORKER,
-				   cases[i].args);
-		assert_error(yaml, 2, 20, cases[i].phrase);
-		free(yaml);
-	}
+	assert_eal_args_refused(cases, sizeof(cases) / sizeof(cases[0]));
 }
 END_TEST
 
