@@ -265,3 +265,25 @@ setup_namespaces() {
 	NAMESPACES="$NS0 $NS1"
 	topology_up "$PREFIX" "$NS0" "$NS1" 2>"$T/topology" || fail "$(cat "$T/topology")"
 }
+
+# Network functions are built as users build them: against the tree that
+# make check installed into $install_root, with pkg-config only.
+need_nf_build_env() {
+	command -v cc >/dev/null || skip "needs a C compiler"
+	command -v pkg-config >/dev/null || skip "needs pkg-config"
+	[ -n "${install_root:-}" ] && [ -f "$install_root$mp_libdir/pkgconfig/libmpworker.pc" ] ||
+		skip "needs the installed tree (make check installs it into tests/install)"
+}
+
+# pkg-config ARGS...: of the installed libmpworker; --define-prefix finds
+# the prefix from where the .pc file lies (DESTDIR).
+nf_pkg_config() {
+	PKG_CONFIG_PATH="$install_root$mp_libdir/pkgconfig" pkg-config --define-prefix "$@"
+}
+
+# nf_build SOURCE OUTPUT: cc SOURCE -o OUTPUT $(pkg-config --cflags --libs libmpworker)
+nf_build() {
+	# shellcheck disable=SC2046
+	cc -O2 "$1" -o "$2" $(nf_pkg_config --cflags --libs libmpworker) >"$T/cc.log" 2>&1 ||
+		fail "building $(basename "$1") against the installed library failed: $(tail -5 "$T/cc.log")"
+}

@@ -29,9 +29,8 @@
  * pointers (of other packets, or of packets the flush put on the lane).
  * Only a packet of this burst on such a port, not on the lane, counts
  * from it, each slot once; the cache is then left empty and off for the
- * next process on that lcore.  A packet's port is read from the packet
- * (mbuf->port, the handler's verdict) only when it is not on the lane,
- * where the distributor could have taken it again already.
+ * next process on that lcore.  A packet's port is the NF's verdict, which
+ * the worker keeps in its in-flight record beside the packet.
  *
  * Then the lane's unpublished puts are published and the ring goes to
  * the distributor, which hands what is queued there to the running
@@ -106,7 +105,8 @@ fate_of(const struct mp_sup *s, const struct mp_worker *w,
 		return HOME;
 	if (current && phase == MP_PHASE_FREE)
 		return FREE;
-	frees_in_tx = m->port < RTE_MAX_ETHPORTS && s->o->shm->port_frees_in_tx[m->port];
+	frees_in_tx = in->verdict[i] < RTE_MAX_ETHPORTS &&
+		      s->o->shm->port_frees_in_tx[in->verdict[i]];
 	if (frees_in_tx && in_cache(cache, m, taken))
 		return CACHED;
 	if (current)

@@ -226,7 +226,13 @@ dist_main(void *arg)
 		if (unlikely(mask != d->mask))
 			set_active(d, mask);
 		got = 0;
-		for (i = 0; i < d->nb_rx; i++) {
+		/*
+		 * With no worker running nothing is received: what arrives
+		 * waits in the ports (a tap's kernel queue, a NIC's RX ring, a
+		 * pcap file) for a worker, and what overflows them is the
+		 * ports' imissed, rather than received only to be dropped.
+		 */
+		for (i = 0; likely(d->nb_active != 0) && i < d->nb_rx; i++) {
 			n = rte_eth_rx_burst(d->rx_port[i], d->rx_queue[i], pkts,
 					     d->burst);
 			if (n == 0)
@@ -237,7 +243,8 @@ dist_main(void *arg)
 			dispatch(d, pkts, n);
 		}
 		word = __atomic_load_n(&shm->reclaim, __ATOMIC_ACQUIRE);
-		if (unlikely(MP_RECLAIM_MASK(word) != 0))
+		/* With none running, a dead worker's packets wait for its successor. */
+		if (unlikely(MP_RECLAIM_MASK(word) != 0) && d->nb_active != 0)
 			reclaim(d, MP_RECLAIM_MASK(word));
 		if (unlikely(MP_RECLAIM_GEN(word) != d->stats.reclaim_ack)) {
 			d->stats.reclaim_ack = MP_RECLAIM_GEN(word);

@@ -108,6 +108,7 @@ int
 mp_eal_worker_argv(const struct mp_config *cfg, const char *program,
 		   const struct mp_worker_conf *w, struct mp_strv *out)
 {
+	const struct mp_strv *args;
 	unsigned int i;
 	int rc = 0;
 
@@ -123,8 +124,9 @@ mp_eal_worker_argv(const struct mp_config *cfg, const char *program,
 	rc |= strv_addf(out, "--");
 	rc |= strv_addf(out, "-n");
 	rc |= strv_addf(out, "%u", w->id);
-	for (i = 0; i < cfg->workers.args.n; i++)
-		rc |= strv_addf(out, "%s", cfg->workers.args.v[i]);
+	args = w->has_args ? &w->args : &cfg->workers.args;
+	for (i = 0; i < args->n; i++)
+		rc |= strv_addf(out, "%s", args->v[i]);
 	if (rc != 0) {
 		mp_strv_free(out);
 		return -ENOMEM;

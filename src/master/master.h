@@ -43,7 +43,11 @@ struct mp_objects {
 int mp_eal_primary_argv(const struct mp_config *cfg, const char *argv0,
 			struct mp_strv *out);
 
-/* Build the argument vector that starts worker w.  Returns 0 or -ENOMEM. */
+/*
+ * Build the argument vector that starts worker w with program: EAL's, then
+ * "--", "-n ID" and the instance's args (or workers.args).  Returns 0 or
+ * -ENOMEM.
+ */
 int mp_eal_worker_argv(const struct mp_config *cfg, const char *program,
 		       const struct mp_worker_conf *w, struct mp_strv *out);
 
@@ -226,6 +230,7 @@ struct mp_view_worker {
 	double rx_pps;
 	double tx_pps;
 	uint64_t drops;
+	char counters[128];	/* the NF's: "allowed=12 denied=3" */
 };
 
 struct mp_view_port {

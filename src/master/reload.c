@@ -65,6 +65,24 @@ fail:
 	return -ENOMEM;
 }
 
+/*
+ * Would instance a of cur and b of next run differently?  What counts is
+ * what each runs: its own program and args, or the workers' ones.
+ */
+static bool
+instance_differs(const struct mp_config *cur, const struct mp_worker_conf *a,
+		 const struct mp_config *next, const struct mp_worker_conf *b)
+{
+	const char *pa = a->program != NULL ? a->program : cur->workers.program;
+	const char *pb = b->program != NULL ? b->program : next->workers.program;
+	const struct mp_strv *va = a->has_args ? &a->args : &cur->workers.args;
+	const struct mp_strv *vb = b->has_args ? &b->args : &next->workers.args;
+
+	return a->lcore != b->lcore || a->cpu != b->cpu ||
+	       cur->workers.poll != next->workers.poll ||
+	       str_differs(pa, pb) || strv_differs(va, vb);
+}
+
 static void
 note(struct mp_reload_plan *plan, const char *key)
 {
@@ -86,7 +104,6 @@ mp_reload_plan(const struct mp_config *cur, struct mp_config *next,
 	       struct mp_reload_plan *plan)
 {
 	const struct mp_worker_conf *a, *b;
-	bool all;
 	unsigned int id;
 
 	memset(plan, 0, sizeof(*plan));
@@ -134,9 +151,6 @@ mp_reload_plan(const struct mp_config *cur, struct mp_config *next,
 		cur->workers.heartbeat_timeout_ms != next->workers.heartbeat_timeout_ms ||
 		cur->stats.interval_s != next->stats.interval_s;
 
-	all = str_differs(cur->workers.program, next->workers.program) ||
-	      strv_differs(&cur->workers.args, &next->workers.args) ||
-	      cur->workers.poll != next->workers.poll;
 	for (id = 0; id < MP_MAX_WORKERS; id++) {
 		a = id < cur->workers.nb_instances ? &cur->workers.instances[id] : NULL;
 		b = id < next->workers.nb_instances ? &next->workers.instances[id] : NULL;
@@ -144,7 +158,7 @@ mp_reload_plan(const struct mp_config *cur, struct mp_config *next,
 			plan->added |= UINT64_C(1) << id;
 		else if (a != NULL && b == NULL)
 			plan->removed |= UINT64_C(1) << id;
-		else if (a != NULL && (all || a->lcore != b->lcore || a->cpu != b->cpu))
+		else if (a != NULL && instance_differs(cur, a, next, b))
 			plan->restarted |= UINT64_C(1) << id;
 	}
 	return 0;

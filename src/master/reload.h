@@ -31,8 +31,9 @@ struct mp_reload_plan {
  * need a full restart (eal.*, pid_file, ports, mempool.*, distributor
  * lcore, cpu and burst, workers.ring_size) are copied from cur into next, so
  * next describes what will actually run.  A worker is restarted when its
- * lcore or cpu changed, or when workers.program, workers.args or
- * workers.poll changed (then every worker is).  Returns 0 or -ENOMEM.
+ * lcore, cpu, program or args changed (its own, or workers.program and
+ * workers.args for an instance without its own), or workers.poll (then
+ * every worker is).  Returns 0 or -ENOMEM.
  */
 int mp_reload_plan(const struct mp_config *cur, struct mp_config *next,
 		   struct mp_reload_plan *plan);

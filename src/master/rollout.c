@@ -9,6 +9,7 @@
  * reload is queued and applied after it.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -48,7 +49,6 @@ removal_pending(const struct mp_sup *s)
 static void
 restart(struct mp_sup *s, struct mp_worker *w)
 {
-	w->conf = s->cfg->workers.instances[w->id];
 	mp_fsm_apply(w, MP_EV_RESTART, NULL);
 }
 
@@ -121,7 +121,6 @@ void
 mp_rollout_begin(struct mp_sup *s)
 {
 	struct mp_reload_plan plan;
-	char program[PATH_MAX];
 	char err[MP_ERR_LEN];
 	struct mp_config next;
 	struct mp_worker *w;
@@ -141,7 +140,7 @@ mp_rollout_begin(struct mp_sup *s)
 		refuse(s, "");
 		return;
 	}
-	rc = mp_spawn_resolve_program(&next, program);
+	rc = mp_spawn_check_programs(&next);
 	if (rc == 0)
 		rc = mp_reload_plan(s->cfg, &next, &plan);
 	if (rc < 0) {
@@ -153,7 +152,17 @@ mp_rollout_begin(struct mp_sup *s)
 		mp_warn("reload: %s changed: needs restart, keeping the running value",
 			plan.needs_restart[i]);
 	swap_config(s, &next);
-	memcpy(s->program, program, sizeof(s->program));
+	/*
+	 * A worker's conf is what its next process runs with, and it points
+	 * into the config: take it from the new one (the old one is gone).
+	 */
+	for (id = 0; id < MP_MAX_WORKERS; id++) {
+		if (id < s->cfg->workers.nb_instances)
+			s->w[id].conf = s->cfg->workers.instances[id];
+		else
+			memset(&s->w[id].conf.program, 0, sizeof(s->w[id].conf) -
+			       offsetof(struct mp_worker_conf, program));
+	}
 	s->reloading = true;
 	s->rolling = -1;
 	s->roll_queue = plan.restarted;
@@ -165,7 +174,6 @@ mp_rollout_begin(struct mp_sup *s)
 			mp_fsm_apply(w, MP_EV_REMOVE, NULL);
 		} else if (plan.added & bit) {
 			mp_info("reload: adding worker %u", id);
-			w->conf = s->cfg->workers.instances[id];
 			mp_wtable_set_configured(w, true);
 			mp_fsm_apply(w, MP_EV_START, NULL);
 		} else if (w->configured && !(plan.restarted & bit) &&

@@ -77,11 +77,17 @@ spawn(struct mp_sup *s, struct mp_worker *w)
 	uv_stdio_container_t stdio[3];
 	struct mp_output *out[2];
 	struct mp_worker_exit fail = { .clean = false };
+	char program[PATH_MAX];
 	struct mp_strv argv;
 	uv_process_t *proc;
 	int rc;
 
-	rc = mp_eal_worker_argv(s->cfg, s->program, &w->conf, &argv);
+	if (mp_spawn_resolve_program(s->cfg, &w->conf, program) < 0) {
+		snprintf(fail.what, sizeof(fail.what), "spawn failed: not executable");
+		mp_fsm_apply(w, MP_EV_SPAWN_FAILED, &fail);
+		return;
+	}
+	rc = mp_eal_worker_argv(s->cfg, program, &w->conf, &argv);
 	proc = rc == 0 ? calloc(1, sizeof(*proc)) : NULL;
 	if (proc == NULL) {
 		if (rc == 0)
@@ -101,19 +107,19 @@ spawn(struct mp_sup *s, struct mp_worker *w)
 	memset(stdio, 0, sizeof(stdio));
 	stdio[0].flags = UV_IGNORE;
 	mp_output_prepare(s, w->id, stdio, out);
-	opt.file = s->program;
+	opt.file = program;
 	opt.args = argv.v;
 	opt.exit_cb = mp_reap_exit_cb;
 	opt.stdio = stdio;
 	opt.stdio_count = 3;
 	proc->data = w;
-	mp_wtable_set_process(w, 0);
+	mp_wtable_set_process(w, 0, program);
 	rc = uv_spawn(&s->loop, proc, &opt);
 	mp_strv_free(&argv);
 	mp_output_started(out, proc->pid, rc);
 	if (rc < 0) {
 		mp_err("uv_spawn() failed while spawning worker %u (\"%s\"): %s",
-		       w->id, s->program, uv_strerror(rc));
+		       w->id, program, uv_strerror(rc));
 		/* A handle that failed to spawn is initialised but never active. */
 		uv_close((uv_handle_t *)proc, free_handle);
 		snprintf(fail.what, sizeof(fail.what), "spawn failed: %s", uv_strerror(rc));
@@ -124,7 +130,7 @@ spawn(struct mp_sup *s, struct mp_worker *w)
 	w->pid = proc->pid;
 	w->proc_lcore = w->conf.lcore;
 	w->spawned_ms = mp_now_ms();
-	mp_wtable_set_process(w, proc->pid);
+	mp_wtable_set_process(w, proc->pid, program);
 	mp_info("worker %u spawned: pid %d, lcore %u, cpu %u", w->id, proc->pid,
 		w->conf.lcore, w->conf.cpu);
 	mp_fsm_apply(w, MP_EV_SPAWNED, NULL);
@@ -182,14 +188,16 @@ mp_spawn_init(struct mp_sup *s)
 }
 
 int
-mp_spawn_resolve_program(const struct mp_config *cfg, char *out)
+mp_spawn_resolve_program(const struct mp_config *cfg,
+			 const struct mp_worker_conf *conf, char *out)
 {
+	const char *program = conf->program != NULL ? conf->program : cfg->workers.program;
 	char self[PATH_MAX - 16];
 	ssize_t n;
 	char *slash;
 
-	if (cfg->workers.program != NULL) {
-		snprintf(out, PATH_MAX, "%s", cfg->workers.program);
+	if (program != NULL) {
+		snprintf(out, PATH_MAX, "%s", program);
 	} else {
 		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 		if (n < 0)
@@ -201,9 +209,22 @@ mp_spawn_resolve_program(const struct mp_config *cfg, char *out)
 		snprintf(out, PATH_MAX, "%s/mpworker", self);
 	}
 	if (access(out, X_OK) != 0) {
-		mp_err("worker program \"%s\" is not executable: %s", out,
-		       strerror(errno));
+		mp_err("worker %u: program \"%s\" is not executable: %s", conf->id,
+		       out, strerror(errno));
 		return -ENOENT;
 	}
 	return 0;
+}
+
+int
+mp_spawn_check_programs(const struct mp_config *cfg)
+{
+	char program[PATH_MAX];
+	unsigned int i;
+	int rc = 0;
+
+	for (i = 0; i < cfg->workers.nb_instances; i++)
+		if (mp_spawn_resolve_program(cfg, &cfg->workers.instances[i], program) < 0)
+			rc = -ENOENT;
+	return rc;
 }

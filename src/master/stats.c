@@ -4,6 +4,8 @@
  * stats.interval_s, shown by view.c as a live table when an operator
  * watches the master's terminal, as one log line otherwise.
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
@@ -14,6 +16,24 @@ static double
 rate(uint64_t cur, uint64_t prev, uint64_t ms)
 {
 	return ms == 0 || cur < prev ? 0.0 : (double)(cur - prev) * 1000.0 / ms;
+}
+
+/* "name=value ..." of an NF's counters, cut to fit. */
+static void
+format_counters(const struct mp_nf_counters *nf, char *buf, size_t len)
+{
+	unsigned int k, nb = RTE_MIN(nf->nb, (uint32_t)MP_NF_COUNTERS);
+	size_t used = 0;
+	int n;
+
+	buf[0] = '\0';
+	for (k = 0; k < nb && used < len; k++) {
+		n = snprintf(buf + used, len - used, "%s%.*s=%" PRIu64, k ? " " : "",
+			     MP_NF_COUNTER_NAME - 1, nf->name[k], nf->value[k]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
 }
 
 static void
@@ -56,6 +76,8 @@ on_stats(uv_timer_t *timer)
 			.tx_pps = rate(slot.stats.tx, w->prev_tx, ms),
 			.drops = slot.stats.drops,
 		};
+		format_counters(&slot.nf, v.workers[v.nb_workers - 1].counters,
+				sizeof(v.workers[0].counters));
 		w->prev_rx = slot.stats.rx;
 		w->prev_tx = slot.stats.tx;
 	}

@@ -153,7 +153,7 @@ mp_sup_run(struct mp_config *cfg, struct mp_objects *o)
 	s->cfg = cfg;
 	s->o = o;
 	s->rolling = -1;
-	rc = mp_spawn_resolve_program(cfg, s->program);
+	rc = mp_spawn_check_programs(cfg);
 	if (rc < 0)
 		return rc;
 	rc = uv_loop_init(&s->loop);

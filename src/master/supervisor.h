@@ -64,7 +64,6 @@ struct mp_sup {
 	uv_loop_t loop;
 	struct mp_config *cfg;
 	struct mp_objects *o;
-	char program[PATH_MAX];		/* the worker program of cfg */
 	struct mp_worker w[MP_MAX_WORKERS];
 	bool stopping;			/* shutdown.c */
 	bool ready_sent;		/* systemd told READY=1 (supervisor.c) */
@@ -125,8 +124,11 @@ void mp_wtable_publish_active(const struct mp_sup *s);
 void mp_wtable_set_state(struct mp_worker *w, enum mp_worker_state state,
 			 const char *last_exit, bool restarted);
 
-/* spawn.c: record w's next process (pid, or 0 just before uv_spawn()). */
-void mp_wtable_set_process(struct mp_worker *w, int pid);
+/*
+ * spawn.c: record w's next process (pid, or 0 just before uv_spawn()) and
+ * the file name of its program.
+ */
+void mp_wtable_set_process(struct mp_worker *w, int pid, const char *program);
 
 /* rollout.c, supervisor.c: w joins the config (restarts, last_exit reset). */
 void mp_wtable_set_configured(struct mp_worker *w, bool configured);
@@ -184,11 +186,15 @@ struct mp_worker *mp_spawn_lcore_holder(const struct mp_sup *s,
 					unsigned int lcore);
 
 /*
- * The worker program of cfg into out (PATH_MAX): the configured one, or
- * the mpworker beside this executable.  Returns 0 or -ENOENT (logged) if
- * it is not executable.
+ * The program of worker instance conf into out (PATH_MAX): the instance's,
+ * else workers.program, else the mpworker beside this executable.  Returns
+ * 0 or -ENOENT (logged) if it is not executable.
  */
-int mp_spawn_resolve_program(const struct mp_config *cfg, char *out);
+int mp_spawn_resolve_program(const struct mp_config *cfg,
+			     const struct mp_worker_conf *conf, char *out);
+
+/* Is every instance's program executable?  0, or -ENOENT (each logged). */
+int mp_spawn_check_programs(const struct mp_config *cfg);
 
 void mp_spawn_init(struct mp_sup *s);
 

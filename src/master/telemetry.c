@@ -65,6 +65,25 @@ heartbeat_age_ms(const struct mp_worker_slot *s)
 	return (now - s->stats.heartbeat_tsc) * 1000 / tel_obj->shm->tsc_hz;
 }
 
+/* The NF's counters of a worker, as "counters": {"name": value}. */
+static void
+add_counters(struct rte_tel_data *w, const struct mp_nf_counters *nf)
+{
+	struct rte_tel_data *c = rte_tel_data_alloc();
+	unsigned int k, nb = RTE_MIN(nf->nb, (uint32_t)MP_NF_COUNTERS);
+	char name[MP_NF_COUNTER_NAME];
+
+	if (c == NULL)
+		return;
+	rte_tel_data_start_dict(c);
+	for (k = 0; k < nb; k++) {
+		memcpy(name, nf->name[k], sizeof(name));
+		name[sizeof(name) - 1] = '\0';
+		rte_tel_data_add_dict_u64(c, name, nf->value[k]);
+	}
+	rte_tel_data_add_dict_container(w, "counters", c, 0);
+}
+
 static int
 workers(struct rte_tel_data *d)
 {
@@ -99,6 +118,8 @@ workers(struct rte_tel_data *d)
 					  ring ? rte_ring_count(ring) : 0);
 		rte_tel_data_add_dict_u64(w, "ring_size",
 					  ring ? rte_ring_get_capacity(ring) : 0);
+		rte_tel_data_add_dict_string(w, "program", s.program);
+		add_counters(w, &s.nf);
 		snprintf(key, sizeof(key), "%u", id);
 		rte_tel_data_add_dict_container(d, key, w, 0);
 	}

@@ -39,9 +39,11 @@ print_line(const struct mp_view *v)
 			       v->rx_pps, v->tx_pps, v->dist_dropped);
 	for (i = 0; i < v->nb_workers && len < sizeof(line); i++)
 		len += (size_t)snprintf(line + len, sizeof(line) - len,
-					" | w%u %s rx %.0f pps drops %" PRIu64,
+					" | w%u %s rx %.0f pps drops %" PRIu64 "%s%s",
 					v->workers[i].id, v->workers[i].state,
-					v->workers[i].rx_pps, v->workers[i].drops);
+					v->workers[i].rx_pps, v->workers[i].drops,
+					v->workers[i].counters[0] ? " " : "",
+					v->workers[i].counters);
 	mp_info("%s", line);
 }
 
@@ -72,17 +74,18 @@ print_table(const struct mp_view *v)
 	    "ports rx %s pps  tx %s pps  distributor drops %s\n",
 	    v->generation, v->mode, human(v->rx_pps, a, sizeof(a)),
 	    human(v->tx_pps, b, sizeof(b)), human((double)v->dist_dropped, c, sizeof(c)));
-	OUT("  %-4s %-9s %8s %9s %8s %10s %10s %10s\n", "id", "state", "pid",
-	    "lcore@cpu", "restarts", "rx pps", "tx pps", "drops");
+	OUT("  %-4s %-9s %8s %9s %8s %10s %10s %10s  %s\n", "id", "state", "pid",
+	    "lcore@cpu", "restarts", "rx pps", "tx pps", "drops", "counters");
 	rows += 2;
 	for (i = 0; i < v->nb_workers; i++) {
 		const struct mp_view_worker *w = &v->workers[i];
 		char where[24];
 
 		snprintf(where, sizeof(where), "%u@%u", w->lcore, w->cpu);
-		OUT("  %-4u %-9s %8d %9s %8u %10s %10s %10s\n", w->id, w->state,
+		OUT("  %-4u %-9s %8d %9s %8u %10s %10s %10s  %s\n", w->id, w->state,
 		    w->pid, where, w->restarts, human(w->rx_pps, a, sizeof(a)),
-		    human(w->tx_pps, b, sizeof(b)), human((double)w->drops, c, sizeof(c)));
+		    human(w->tx_pps, b, sizeof(b)), human((double)w->drops, c, sizeof(c)),
+		    w->counters);
 		rows++;
 	}
 	for (i = 0; i < v->nb_ports; i++) {

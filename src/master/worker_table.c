@@ -72,12 +72,14 @@ mp_wtable_set_state(struct mp_worker *w, enum mp_worker_state state,
 }
 
 void
-mp_wtable_set_process(struct mp_worker *w, int pid)
+mp_wtable_set_process(struct mp_worker *w, int pid, const char *program)
 {
 	struct mp_worker_slot *slot = w->slot;
+	const char *base = strrchr(program, '/');
 
 	pthread_mutex_lock(&table_lock);
 	slot->pid = pid;
+	snprintf(slot->program, sizeof(slot->program), "%s", base ? base + 1 : program);
 	slot->lcore = w->conf.lcore;
 	slot->cpu = w->conf.cpu;
 	slot->poll = w->sup->cfg->workers.poll;

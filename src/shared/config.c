@@ -39,7 +39,7 @@
 
 /* Positions of instance fields, for checks made after parsing. */
 struct instance_marks {
-	const yaml_node_t *id, *lcore, *cpu;
+	const yaml_node_t *id, *lcore, *cpu, *program, *args;
 };
 
 struct instances_parse {
@@ -995,6 +995,27 @@ check_heartbeat(struct parse *p, const yaml_node_t *n)
 	return 0;
 }
 
+static int worker_args(struct parse *p, const yaml_node_t *n, const char *key,
+		       struct mp_strv *out);
+
+/* An instance's own program or args (a canary, another NF). */
+static int
+parse_instance_program(struct parse *p, const yaml_node_t *kn, const yaml_node_t *vn,
+		       struct instance_marks *m, struct mp_worker_conf *w)
+{
+	bool program = strcmp(scalar(kn), "program") == 0;
+	const yaml_node_t **slot = program ? &m->program : &m->args;
+
+	if (*slot != NULL)
+		return fail_at(p, kn, "duplicate key \"%s\"", show(p, kn));
+	*slot = vn;
+	if (program)
+		return get_string(p, vn, "the program of a worker instance", true,
+				  PATH_MAX - 1, &w->program);
+	w->has_args = 1;
+	return worker_args(p, vn, "the args of a worker instance", &w->args);
+}
+
 static int
 parse_instances(struct parse *p, const yaml_node_t *n)
 {
@@ -1030,6 +1051,13 @@ parse_instances(struct parse *p, const yaml_node_t *n)
 
 			if (kn->type != YAML_SCALAR_NODE)
 				return fail_at(p, kn, "keys must be plain strings");
+			if (strcmp(scalar(kn), "program") == 0 ||
+			    strcmp(scalar(kn), "args") == 0) {
+				rc = parse_instance_program(p, kn, vn, m, w);
+				if (rc < 0)
+					return rc;
+				continue;
+			}
 			if (strcmp(scalar(kn), "id") == 0) {
 				slot = &m->id, dst = &w->id, max = MP_MAX_WORKERS - 1;
 			} else if (strcmp(scalar(kn), "lcore") == 0) {
@@ -1038,7 +1066,8 @@ parse_instances(struct parse *p, const yaml_node_t *n)
 				slot = &m->cpu, dst = &w->cpu, max = MAX_CPUS - 1;
 			} else {
 				return fail_at(p, kn, "unknown key \"%s\" in a worker "
-					       "instance (id, lcore, cpu)", show(p, kn));
+					       "instance (id, lcore, cpu, program, args)",
+					       show(p, kn));
 			}
 			if (*slot != NULL)
 				return fail_at(p, kn, "duplicate key \"%s\"", show(p, kn));
@@ -1069,13 +1098,14 @@ parse_instances(struct parse *p, const yaml_node_t *n)
  * the options.
  */
 static int
-parse_worker_args(struct parse *p, const yaml_node_t *n)
+worker_args(struct parse *p, const yaml_node_t *n, const char *key,
+	    struct mp_strv *out)
 {
 	const yaml_node_item_t *it;
 	const yaml_node_t *e;
 	int rc;
 
-	rc = get_strv(p, n, "workers.args", &p->cfg->workers.args);
+	rc = get_strv(p, n, key, out);
 	if (rc < 0)
 		return rc;
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
@@ -1083,11 +1113,17 @@ parse_worker_args(struct parse *p, const yaml_node_t *n)
 		if (strcmp(scalar(e), "--") == 0)
 			break;
 		if (strncmp(scalar(e), "-n", 2) == 0)
-			return fail_at(p, e, "workers.args: \"%s\": the master passes "
+			return fail_at(p, e, "%s: \"%s\": the master passes "
 				       "-n ID to each worker itself; workers.instances "
-				       "sets the ids", show(p, e));
+				       "sets the ids", key, show(p, e));
 	}
 	return 0;
+}
+
+static int
+parse_worker_args(struct parse *p, const yaml_node_t *n)
+{
+	return worker_args(p, n, "workers.args", &p->cfg->workers.args);
 }
 
 static int
@@ -1500,6 +1536,8 @@ mp_config_load(const char *path, struct mp_config *cfg, char *err, size_t errlen
 void
 mp_config_free(struct mp_config *cfg)
 {
+	unsigned int i;
+
 	free(cfg->path);
 	free(cfg->eal.file_prefix);
 	strv_free(&cfg->eal.args);
@@ -1507,6 +1545,11 @@ mp_config_free(struct mp_config *cfg)
 	free(cfg->log_file);
 	free(cfg->workers.program);
 	strv_free(&cfg->workers.args);
+	/* All of them: a failed parse may leave strings in the next instance. */
+	for (i = 0; i < MP_MAX_WORKERS; i++) {
+		free(cfg->workers.instances[i].program);
+		strv_free(&cfg->workers.instances[i].args);
+	}
 	memset(cfg, 0, sizeof(*cfg));
 }
 

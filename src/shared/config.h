@@ -64,6 +64,9 @@ struct mp_worker_conf {
 	unsigned int id;
 	unsigned int lcore;
 	unsigned int cpu;
+	char *program;		/* NULL: workers.program */
+	struct mp_strv args;	/* if has_args, instead of workers.args */
+	int has_args;
 };
 
 struct mp_config {

@@ -24,7 +24,7 @@ struct rte_mbuf;
 
 #include "config.h"
 
-#define MP_SHM_LAYOUT_VERSION 6
+#define MP_SHM_LAYOUT_VERSION 7
 #define MP_SHM_MAGIC 0x4d504d53u	/* "MPMS" */
 
 #define MP_SHM_MZ_NAME "mp_shm"
@@ -108,6 +108,21 @@ struct mp_worker_inflight {
 	uint32_t lane_mark;	/* its lane's put position when the burst began */
 	uint16_t run_port;	/* the port of an MP_PHASE_PORT run */
 	struct rte_mbuf *pkts[MP_BURST_MAX] __rte_cache_aligned;
+	/* The output port of each packet: the NF's verdicts, MP_PORT_NONE a drop. */
+	uint16_t verdict[MP_BURST_MAX] __rte_cache_aligned;
+} __rte_cache_aligned;
+
+#define MP_NF_COUNTERS 16	/* MPW_MAX_COUNTERS */
+#define MP_NF_COUNTER_NAME 32	/* MPW_COUNTER_NAME_MAX + 1 */
+
+/*
+ * The counters an NF declared, written only by the worker: the names in
+ * its init, before it reports attached, the values once per burst.
+ */
+struct mp_nf_counters {
+	uint32_t nb;
+	char name[MP_NF_COUNTERS][MP_NF_COUNTER_NAME];
+	uint64_t value[MP_NF_COUNTERS] __rte_cache_aligned;
 } __rte_cache_aligned;
 
 struct mp_worker_slot {
@@ -120,12 +135,20 @@ struct mp_worker_slot {
 	uint32_t poll;		/* enum mp_poll_mode */
 	uint32_t restarts;
 	char last_exit[48];	/* "", "exit 1", "signal 9 (SIGKILL)" */
+	char program[64];	/* the file name of its program */
 
 	/* Written by the worker: pids of the processes that attached, that drain. */
 	int32_t attached_pid __rte_cache_aligned;
 	int32_t draining_pid;
+	/*
+	 * What its PMDs allocated in the shared heap for its process alone
+	 * (ports[i]'s process_private), which it never frees: the next
+	 * process of this id frees it (runtime.c).
+	 */
+	uint64_t port_private[MP_MAX_PORTS];
 
 	struct mp_worker_stats stats;
+	struct mp_nf_counters nf;
 	struct mp_worker_inflight inflight;
 } __rte_cache_aligned;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The worker loop: dequeue a burst from our ring, let the handler pick each
+ * The worker loop: dequeue a burst from our ring, let the NF pick each
  * packet's output port, transmit runs of packets bound for the same port
  * straight from the burst array on our own TX queue, free what a port
  * refuses.  Counters live in our own cache line of shared memory and are
@@ -45,13 +45,12 @@ mp_worker_request_stop(void)
 }
 
 int
-mp_worker_attach(unsigned int id, struct mp_worker_ctx *ctx)
+mp_worker_attach(unsigned int id, struct mpw_ctx *ctx)
 {
 	const struct rte_memzone *mz;
 	char name[MP_RING_NAME_LEN];
 	uint32_t state;
 
-	memset(ctx, 0, sizeof(*ctx));
 	ctx->id = id;
 	mz = rte_memzone_lookup(MP_SHM_MZ_NAME);
 	if (mz == NULL) {
@@ -104,15 +103,21 @@ mp_worker_attach(unsigned int id, struct mp_worker_ctx *ctx)
 		       "not starting: exiting", id, mp_worker_state_name(state));
 		return -EBUSY;
 	}
+	mp_pmd_private_handover(ctx);
+	return 0;
+}
+
+void
+mp_worker_report_attached(struct mpw_ctx *ctx)
+{
 	ctx->slot->stats.heartbeat_tsc = rte_rdtsc();
 	/* The master marks us running (and the distributor feeds us) on this. */
 	__atomic_store_n(&ctx->slot->attached_pid, (int32_t)getpid(), __ATOMIC_RELEASE);
-	return 0;
 }
 
 /* Not sanitized: under UBSan the NULL write would become a report and exit 1. */
 static void __attribute__((noinline, no_sanitize("undefined", "address")))
-inject_fault(const struct mp_worker_ctx *ctx)
+inject_fault(const struct mpw_ctx *ctx)
 {
 	volatile int *volatile nowhere = NULL;
 
@@ -151,7 +156,7 @@ hand_on(struct mp_worker_inflight *in, uint32_t pos, unsigned int phase,
  * per-packet frees cost what they cost with a stock cache.
  */
 static inline void
-cache_switch(const struct mp_worker_ctx *ctx, bool *on, bool want)
+cache_switch(const struct mpw_ctx *ctx, bool *on, bool want)
 {
 	if (ctx->cache != NULL && *on != want) {
 		ctx->cache->flushthresh = want ? ctx->cache_threshold : 0;
@@ -161,7 +166,7 @@ cache_switch(const struct mp_worker_ctx *ctx, bool *on, bool want)
 
 /* Free pkts[start..end), which are ours: refused by a port, or dropped. */
 static inline void
-free_run(const struct mp_worker_ctx *ctx, struct mp_worker_inflight *in,
+free_run(const struct mpw_ctx *ctx, struct mp_worker_inflight *in,
 	 uint32_t pos, unsigned int start, unsigned int end, bool *cache_on)
 {
 	cache_switch(ctx, cache_on, false);
@@ -172,7 +177,7 @@ free_run(const struct mp_worker_ctx *ctx, struct mp_worker_inflight *in,
 
 /*
  * Transmit the burst pkts[0..n) that began at ring position pos, whose
- * mbuf->port the handler set.  Consecutive packets for the same port go
+ * verdicts the NF set.  Consecutive packets for the same port go
  * out in one rte_eth_tx_burst() straight from the array, which with a
  * distributor that enqueues per input port means one call per port per
  * burst.  A port that is not one of ours drops its packets.  What the
@@ -180,18 +185,19 @@ free_run(const struct mp_worker_ctx *ctx, struct mp_worker_inflight *in,
  * burst.  Returns the number of packets dropped.
  */
 static inline unsigned int
-transmit(const struct mp_worker_ctx *ctx, struct mp_worker_inflight *in,
+transmit(const struct mpw_ctx *ctx, struct mp_worker_inflight *in,
 	 uint32_t pos, unsigned int n)
 {
 	struct rte_mbuf **pkts = in->pkts;
+	const uint16_t *out = in->verdict;
 	struct rte_mempool_cache *c = ctx->cache;
 	unsigned int i = 0, j, sent, dropped = 0;
 	bool cache_on = false;
 	uint16_t port;
 
 	while (i < n) {
-		port = pkts[i]->port;
-		for (j = i + 1; j < n && pkts[j]->port == port; j++)
+		port = out[i];
+		for (j = i + 1; j < n && out[j] == port; j++)
 			;
 		if (unlikely(port >= RTE_MAX_ETHPORTS ||
 			     ctx->shm->peer_port[port] == MP_PORT_NONE)) {
@@ -268,8 +274,31 @@ idle(unsigned int *empty, long *sleep_ns)
 		*sleep_ns *= 2;
 }
 
+/* Each packet's default output: the port paired with the one it came in on. */
+static inline void
+default_verdicts(const struct mpw_ctx *ctx, struct rte_mbuf **pkts,
+		 uint16_t *out, unsigned int n)
+{
+	const uint16_t *peer = ctx->shm->peer_port;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		out[i] = pkts[i]->port < RTE_MAX_ETHPORTS ? peer[pkts[i]->port] : MP_PORT_NONE;
+}
+
+/* The NF's counters into our slot, where telemetry reads them. */
+static inline void
+publish_counters(const struct mpw_ctx *ctx)
+{
+	unsigned int k;
+
+	for (k = 0; k < ctx->nb_counters; k++)
+		__atomic_store_n(&ctx->slot->nf.value[k], ctx->counters.value[k],
+				 __ATOMIC_RELAXED);
+}
+
 int
-mp_worker_run(struct mp_worker_ctx *ctx, const struct mp_handler *h)
+mp_worker_run(struct mpw_ctx *ctx)
 {
 	struct mp_worker_inflight *inflight = &ctx->slot->inflight;
 	struct rte_mbuf **pkts = inflight->pkts;
@@ -317,13 +346,15 @@ mp_worker_run(struct mp_worker_ctx *ctx, const struct mp_handler *h)
 		seen += n;
 		if (unlikely(ctx->fault != MP_FAULT_NONE && seen >= ctx->fault_after))
 			inject_fault(ctx);
-		h->process(pkts, (uint16_t)n, ctx);
+		default_verdicts(ctx, pkts, inflight->verdict, n);
+		ctx->nf->burst(ctx, pkts, inflight->verdict, (uint16_t)n);
 		lost = transmit(ctx, inflight, pos, n);
 		drops += lost;
 		tx += n - lost;
 		__atomic_store_n(&st->rx, rx, __ATOMIC_RELAXED);
 		__atomic_store_n(&st->tx, tx, __ATOMIC_RELAXED);
 		__atomic_store_n(&st->drops, drops, __ATOMIC_RELAXED);
+		publish_counters(ctx);
 		if (unlikely(stopping)) {
 			if (drain_budget <= n)
 				break;

@@ -3,9 +3,9 @@
 #define MP_WORKER_RUNTIME_H
 
 /*
- * The worker runtime: attaching to the primary's shared objects and the
- * receive-handle-transmit loop.  Packet processing is a separate handler
- * so that custom workers can reuse the runtime with their own logic.
+ * The worker runtime's internals (libmpworker): the context behind the
+ * public struct mpw_ctx, attaching to the primary's shared objects, and
+ * the receive-verdict-transmit loop.  NFs see only mpworker.h.
  */
 
 #include <stdbool.h>
@@ -13,17 +13,25 @@
 
 #include <rte_mbuf.h>
 
+#include "mpworker.h"
 #include "pool.h"
 #include "shm.h"
 
 enum mp_fault {
 	MP_FAULT_NONE = 0,
-	MP_FAULT_SEGV,		/* dereference NULL in the handler */
+	MP_FAULT_SEGV,		/* dereference NULL in the burst path */
 	MP_FAULT_ABORT,		/* abort() */
 	MP_FAULT_HANG,		/* spin forever without a heartbeat */
 };
 
-struct mp_worker_ctx {
+struct mpw_ctx {
+	/* First, for mpw_count() in mpworker.h: the NF's counters. */
+	struct mpw_ctx_counters counters;
+	unsigned int nb_counters;
+	bool in_init;			/* mpw_counter() is allowed */
+
+	const struct mpw_nf *nf;
+	void *state;			/* the NF's */
 	unsigned int id;
 	struct mp_shm *shm;
 	struct mp_worker_slot *slot;
@@ -38,35 +46,30 @@ struct mp_worker_ctx {
 };
 
 /*
- * A packet handler sets each packet's mbuf->port to the port it must leave
- * by, or to MP_PORT_NONE to drop it.  On entry mbuf->port is the port it
- * arrived on.
+ * Find the shared objects of worker id after rte_eal_init().  Returns 0;
+ * -ENOENT if an object is missing (no master), -EPROTO if the master's
+ * layout version differs, -ESRCH if the master that spawned us is gone,
+ * -EBUSY if the master does not expect this worker to start.  Logs the
+ * reason.
  */
-struct mp_handler {
-	const char *name;
-	void (*process)(struct rte_mbuf **pkts, uint16_t n,
-			const struct mp_worker_ctx *ctx);
-};
-
-/* L2 forwarding to the paired port (0<->1, 2<->3 ...). */
-extern const struct mp_handler mp_l2fwd_handler;
-/* The same, swapping source and destination MAC: a handler that touches data. */
-extern const struct mp_handler mp_macswap_handler;
+int mp_worker_attach(unsigned int id, struct mpw_ctx *ctx);
 
 /*
- * Find the shared objects of worker id after rte_eal_init() and tell the
- * master the worker attached.  Returns 0; -ENOENT if an object is missing (no master),
- * -EPROTO if the master's layout version differs, -ESRCH if the master that
- * spawned us is gone, -EBUSY if the master does not expect this worker to
- * start.  Logs the reason.
+ * pmd_private.c: record what this process's PMDs allocated for it alone in
+ * the shared heap, and free what the previous process of this worker id
+ * recorded (it never freed it).  Logs nothing; does nothing on a DPDK of
+ * another layout.
  */
-int mp_worker_attach(unsigned int id, struct mp_worker_ctx *ctx);
+void mp_pmd_private_handover(struct mpw_ctx *ctx);
+
+/* Tell the master we attached: it marks us running and we are fed. */
+void mp_worker_report_attached(struct mpw_ctx *ctx);
 
 /*
  * Run the worker loop until mp_worker_request_stop() was called and the
  * ring has been drained.  Returns 0.
  */
-int mp_worker_run(struct mp_worker_ctx *ctx, const struct mp_handler *h);
+int mp_worker_run(struct mpw_ctx *ctx);
 
 /* Async-signal-safe: ask the loop to drain its ring and return. */
 void mp_worker_request_stop(void);

@@ -816,6 +816,36 @@ START_TEST(test_eal_option_values_and_args_after_double_dash_are_not_read)
 }
 END_TEST
 
+START_TEST(test_instance_may_run_its_own_program_and_args)
+{
+	ck_assert_int_eq(load("workers:\n  args: [--handler=macswap]\n  instances:\n"
+			      "    - {id: 0, lcore: 2, cpu: 0}\n"
+			      "    - {id: 1, lcore: 3, cpu: 0, program: /opt/fw, "
+			      "args: [--rules, /etc/fw.rules]}\n"), 0);
+	ck_assert_ptr_null(cfg.workers.instances[0].program);
+	ck_assert(!cfg.workers.instances[0].has_args);
+	ck_assert_str_eq(cfg.workers.instances[1].program, "/opt/fw");
+	ck_assert(cfg.workers.instances[1].has_args);
+	ck_assert_uint_eq(cfg.workers.instances[1].args.n, 2);
+	ck_assert_str_eq(cfg.workers.instances[1].args.v[1], "/etc/fw.rules");
+	mp_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_instance_program_must_not_be_empty)
+{
+	assert_error("workers:\n  instances: [{id: 0, lcore: 2, cpu: 0, program: \"\"}]\n",
+		     2, 50, "the program of a worker instance must not be empty");
+}
+END_TEST
+
+START_TEST(test_worker_id_option_in_instance_args_is_rejected)
+{
+	assert_error("workers:\n  instances: [{id: 0, lcore: 2, cpu: 0, args: [-n3]}]\n",
+		     2, 48, "the master passes -n ID to each worker itself");
+}
+END_TEST
+
 START_TEST(test_worker_id_option_in_workers_args_is_rejected)
 {
 	static const char *const forms[] = { "-n, '3'", "-n3", "-n" };
@@ -853,6 +883,7 @@ config_suite(void)
 	TCase *bad = tcase_create("invalid");
 
 	tcase_add_test(ok, test_minimal_config_gets_every_default);
+	tcase_add_test(ok, test_instance_may_run_its_own_program_and_args);
 	tcase_add_test(ok, test_every_key_is_read);
 	tcase_add_test(ok, test_instances_are_sorted_by_id);
 	tcase_add_test(ok, test_pid_file_follows_the_prefix);
@@ -906,6 +937,8 @@ config_suite(void)
 	tcase_add_test(bad, test_bad_utf8_is_reported_where_it_is);
 	tcase_add_test(bad, test_eal_option_the_master_sets_is_rejected_in_every_spelling);
 	tcase_add_test(bad, test_eal_options_that_break_the_workers_are_rejected);
+	tcase_add_test(bad, test_instance_program_must_not_be_empty);
+	tcase_add_test(bad, test_worker_id_option_in_instance_args_is_rejected);
 	tcase_add_test(bad, test_worker_id_option_in_workers_args_is_rejected);
 	tcase_add_test(bad, test_error_at_the_end_of_a_file_without_newline_is_inside_it);
 	suite_add_tcase(s, ok);

@@ -75,6 +75,35 @@ START_TEST(test_program_change_restarts_every_worker)
 }
 END_TEST
 
+START_TEST(test_instance_program_change_restarts_only_that_instance)
+{
+	next.workers.instances[1].program = strdup("/opt/nf-v2");
+	ck_assert_int_eq(mp_reload_plan(&cur, &next, &plan), 0);
+	ck_assert_uint_eq(plan.restarted, 1u << 1);
+}
+END_TEST
+
+START_TEST(test_instance_args_change_restarts_only_that_instance)
+{
+	next.workers.instances[0].has_args = 1;
+	next.workers.instances[0].args.v = calloc(2, sizeof(char *));
+	next.workers.instances[0].args.v[0] = strdup("--rules=b");
+	next.workers.instances[0].args.n = 1;
+	ck_assert_int_eq(mp_reload_plan(&cur, &next, &plan), 0);
+	ck_assert_uint_eq(plan.restarted, 1u << 0);
+}
+END_TEST
+
+START_TEST(test_workers_program_change_spares_an_instance_with_its_own)
+{
+	cur.workers.instances[1].program = strdup("/opt/canary");
+	next.workers.instances[1].program = strdup("/opt/canary");
+	next.workers.program = strdup("/opt/mpworker-v2");
+	ck_assert_int_eq(mp_reload_plan(&cur, &next, &plan), 0);
+	ck_assert_uint_eq(plan.restarted, 1u << 0);
+}
+END_TEST
+
 START_TEST(test_mempool_change_needs_restart_and_is_kept)
 {
 	next.mempool.mbufs = 4095;
@@ -112,6 +141,9 @@ main(void)
 	tcase_add_test(tc, test_added_and_removed_workers);
 	tcase_add_test(tc, test_cpu_change_restarts_only_that_worker);
 	tcase_add_test(tc, test_program_change_restarts_every_worker);
+	tcase_add_test(tc, test_instance_program_change_restarts_only_that_instance);
+	tcase_add_test(tc, test_instance_args_change_restarts_only_that_instance);
+	tcase_add_test(tc, test_workers_program_change_spares_an_instance_with_its_own);
 	tcase_add_test(tc, test_mempool_change_needs_restart_and_is_kept);
 	tcase_add_test(tc, test_restart_policy_change_applies_live);
 	suite_add_tcase(s, tc);
