@@ -10,7 +10,6 @@ need_dpdk_env
 RESTART="{backoff_ms: [10, 1000], max_restarts: 3, window_s: 60}" \
 	write_config "$T/mp.yaml" 1 "  args: [--fault=segv, --fault-after=5000]"
 start_master "$T/mp.yaml"
-is_fatal() { [ "$(worker_field 0 state 2>/dev/null)" = fatal ]; }
 wait_until 30 is_fatal || fail "worker 0 never reached fatal: $(worker_field 0 state)"
 [ "$(worker_field 0 restarts)" = 3 ] || fail "restarts $(worker_field 0 restarts), want 3"
 [ "$(worker_field 0 last_exit)" = "signal 11 (SIGSEGV)" ] ||

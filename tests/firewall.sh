@@ -15,11 +15,7 @@ need_dpdk_env
 need_tap_env
 need_nf_build_env
 
-cp -r "$top_srcdir/examples/firewall" "$T/firewall-src"
-chmod -R u+w "$T/firewall-src"
-PKG_CONFIG_PATH="$install_root$mp_libdir/pkgconfig" \
-	make -s -C "$T/firewall-src" PKGCONF="pkg-config --define-prefix" >"$T/make.log" 2>&1 ||
-	fail "make in examples/firewall failed: $(tail -5 "$T/make.log")"
+build_example firewall
 fw=$T/firewall-src/firewall
 
 cat >"$T/fw.rules" <<RULES
@@ -109,8 +105,7 @@ bad_input() {	# NAME WANT-IN-LOG ARGS-YAML
 	sed -i 's|^  restart: .*|  restart: {backoff_ms: [10, 40], max_restarts: 3, window_s: 60}|' "$T/mp.yaml"
 	lines=$(grep -c "" "$T/master.log")
 	kill -HUP "$MASTER_PID"
-	is_fatal() { [ "$(worker_field 1 state)" = fatal ]; }
-	wait_until 30 is_fatal || fail "$name: worker 1 is $(worker_field 1 state), not fatal"
+	wait_until 30 is_fatal 1 || fail "$name: worker 1 is $(worker_field 1 state), not fatal"
 	tail -n +"$lines" "$T/master.log" | grep -qF -- "$want" ||
 		fail "$name: no line \"$want\" in the log"
 	[ "$(tail -n +"$lines" "$T/master.log" | grep -c "worker 1 .*spawned")" -le 4 ] ||

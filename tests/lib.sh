@@ -144,6 +144,12 @@ print(eval(sys.argv[2]))' "$1" "$2"
 
 worker_field() { jget /mp/workers "r[\"$1\"][\"$2\"]"; }
 
+# worker_counter ID NAME: the NF counter NAME of worker ID, -1 if it has none.
+worker_counter() { jget /mp/workers "r[\"$1\"][\"counters\"].get(\"$2\", -1)"; }
+
+# is_fatal [ID]: worker ID (default 0) is in state fatal.
+is_fatal() { [ "$(worker_field "${1:-0}" state 2>/dev/null)" = fatal ]; }
+
 all_running() {
 	local n=$1 i
 	for i in $(seq 0 $((n - 1))); do
@@ -279,6 +285,17 @@ need_nf_build_env() {
 # the prefix from where the .pc file lies (DESTDIR).
 nf_pkg_config() {
 	PKG_CONFIG_PATH="$install_root$mp_libdir/pkgconfig" pkg-config --define-prefix "$@"
+}
+
+# build_example NAME: copy examples/NAME into $T/NAME-src and build it there
+# with its own Makefile against the installed library: the program is
+# $T/NAME-src/NAME.
+build_example() {
+	cp -r "$top_srcdir/examples/$1" "$T/$1-src" && chmod -R u+w "$T/$1-src" ||
+		fail "cannot copy examples/$1"
+	PKG_CONFIG_PATH="$install_root$mp_libdir/pkgconfig" \
+		make -s -C "$T/$1-src" PKGCONF="pkg-config --define-prefix" >"$T/make.log" 2>&1 ||
+		fail "make in examples/$1 failed: $(tail -5 "$T/make.log")"
 }
 
 # nf_build SOURCE OUTPUT: cc SOURCE -o OUTPUT $(pkg-config --cflags --libs libmpworker)

@@ -24,7 +24,7 @@ wait_until 30 all_running 2 || fail "workers did not reach running"
 [ "$(readlink "/proc/$(worker_field 1 pid)/exe")" = "$T/tiny_nf" ] || fail "worker 1 is not tiny_nf"
 [ "$(jget /mp/workers 'r["0"]["counters"]')" = "{}" ] || fail "mpworker declared counters"
 
-counter() { jget /mp/workers "r[\"1\"][\"counters\"].get(\"$1\", -1)"; }
+counter() { worker_counter 1 "$1"; }
 seen_above() { [ "$(counter seen)" -gt "$1" ]; }
 wait_until 10 seen_above 10000 || fail "counter seen does not grow: $(jget /mp/workers 'r["1"]')"
 # One packet in 8 dropped by verdict, another one in 8 sent to port 99: the
@@ -47,8 +47,7 @@ wait_until 10 seen_above "$before" || fail "counters started over after a restar
 w0=$(worker_field 0 pid)
 sed -i "s|program: $T/tiny_nf}|program: $T/tiny_nf, args: [--fail-init]}|" "$T/mp.yaml"
 kill -HUP "$MASTER_PID"
-is_fatal() { [ "$(worker_field 1 state)" = fatal ]; }
-wait_until 30 is_fatal || fail "a failing init did not end fatal: $(worker_field 1 state)"
+wait_until 30 is_fatal 1 || fail "a failing init did not end fatal: $(worker_field 1 state)"
 grep -q "tiny_nf\[[0-9]*\]: .*tiny_nf: asked to fail in init\|w1\[[0-9]*\]: tiny_nf: asked to fail in init" "$T/master.log" ||
 	fail "the NF's own error line is not in the log"
 grep -q "worker 1: tiny_nf: init failed: Operation canceled" "$T/master.log" || fail "no init failure line"

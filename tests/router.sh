@@ -12,11 +12,8 @@ need_dpdk_env
 need_nf_build_env
 "$PYTHON" -c 'import scapy' 2>/dev/null || skip "needs python3-scapy"
 
-cp -r "$top_srcdir/examples/router" "$T/router-src"
-chmod -R u+w "$T/router-src"
-PKG_CONFIG_PATH="$install_root$mp_libdir/pkgconfig" \
-	make -s -C "$T/router-src" PKGCONF="pkg-config --define-prefix" >"$T/make.log" 2>&1 ||
-	fail "make in examples/router failed: $(tail -5 "$T/make.log")"
+build_example router
+router=$T/router-src/router
 
 # 10 packets of each kind, into port 0.
 "$PYTHON" - "$T" <<'PY' || fail "scapy could not write the input"
@@ -42,13 +39,13 @@ ROUTES
 # The files by names relative to the master's directory, which its workers
 # share: a DPDK 22.11 secondary gets a net_pcap port's arguments cut to 63
 # characters, and would write its packets to a truncated path.
-write_config "$T/mp.yaml" 1 "  program: $T/router-src/router
+write_config "$T/mp.yaml" 1 "  program: $router
   args: [--routes, $T/routes]"
 sed -i 's|  args: \[--no-pci.*|  args: [--no-pci, "--vdev=net_pcap0,rx_pcap=in.pcap,tx_pcap=out0.pcap", "--vdev=net_pcap1,rx_pcap=empty.pcap,tx_pcap=out1.pcap"]|' "$T/mp.yaml"
 cd "$T"
 start_master "$T/mp.yaml"
 wait_until 30 all_running 1 || fail "the router did not reach running"
-counter() { jget /mp/workers "r[\"0\"][\"counters\"].get(\"$1\", -1)"; }
+counter() { worker_counter 0 "$1"; }
 all_counted() {
 	[ "$(jget /mp/workers 'sum(r["0"]["counters"].values())')" = 50 ]
 }
@@ -96,7 +93,6 @@ PY
 printf '10.1.0.0/16 port 1 via 02:00:00:00:01:01\n10.2.0.0/16 port 7 via 02:00:00:00:01:01\n' >"$T/bad.routes"
 sed -i "s|--routes, $T/routes|--routes, $T/bad.routes|; s|^  restart: .*|  restart: {backoff_ms: [10, 40], max_restarts: 2, window_s: 60}|" "$T/mp.yaml"
 start_master "$T/mp.yaml"
-is_fatal() { [ "$(worker_field 0 state 2>/dev/null)" = fatal ]; }
 wait_until 30 is_fatal || fail "a bad routes file did not end fatal"
 grep -qF "router: $T/bad.routes:2: no such port among the master's" "$T/master.log" ||
 	fail "no line naming the file and line"

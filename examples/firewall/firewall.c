@@ -465,6 +465,35 @@ ports_of(uint8_t proto, const void *l4, const void *end, uint16_t *sport, uint16
 }
 
 /*
+ * Classify the n keys of one family in one call and drop the packets
+ * (idx[i] in the burst) that a deny rule, or the default deny, matched.
+ * A context without rules is not built: then the default decides.
+ */
+static void
+judge(const struct firewall *f, const struct rte_acl_ctx *acl, unsigned int nb_rules,
+      const uint8_t **keys, const uint16_t *idx, uint16_t n, uint16_t *out,
+      uint64_t *allowed, uint64_t *denied)
+{
+	uint32_t res[n != 0 ? n : 1];
+	uint16_t i;
+
+	if (n == 0)
+		return;
+	if (nb_rules != 0)
+		rte_acl_classify(acl, keys, res, n, 1);
+	else
+		memset(res, 0, sizeof(res[0]) * n);
+	for (i = 0; i < n; i++) {
+		if (res[i] != 0 ? f->action[res[i]] : f->default_allow) {
+			(*allowed)++;
+		} else {
+			out[idx[i]] = MPW_DROP;
+			(*denied)++;
+		}
+	}
+}
+
+/*
  * Sorts the burst into IPv4 and IPv6 keys, classifies each family in one
  * call, and sets the verdicts: a drop for what a deny rule (or the default
  * deny) matched.
@@ -476,7 +505,6 @@ fw_burst(struct mpw_ctx *ctx, struct rte_mbuf **pkts, uint16_t *out, uint16_t n)
 	struct key4 k4[n];
 	struct key6 k6[n];
 	const uint8_t *d4[n], *d6[n];
-	uint32_t res4[n], res6[n];
 	uint16_t i4[n], i6[n], n4 = 0, n6 = 0, i;
 	uint64_t allowed = 0, denied = 0;
 
@@ -515,30 +543,8 @@ fw_burst(struct mpw_ctx *ctx, struct rte_mbuf **pkts, uint16_t *out, uint16_t n)
 			i6[n6++] = i;
 		}
 	}
-	if (n4 != 0 && f->nb4 != 0)
-		rte_acl_classify(f->acl4, d4, res4, n4, 1);
-	else
-		memset(res4, 0, sizeof(res4[0]) * n4);
-	if (n6 != 0 && f->nb6 != 0)
-		rte_acl_classify(f->acl6, d6, res6, n6, 1);
-	else
-		memset(res6, 0, sizeof(res6[0]) * n6);
-	for (i = 0; i < n4; i++) {
-		if (res4[i] != 0 ? f->action[res4[i]] : f->default_allow) {
-			allowed++;
-		} else {
-			out[i4[i]] = MPW_DROP;
-			denied++;
-		}
-	}
-	for (i = 0; i < n6; i++) {
-		if (res6[i] != 0 ? f->action[res6[i]] : f->default_allow) {
-			allowed++;
-		} else {
-			out[i6[i]] = MPW_DROP;
-			denied++;
-		}
-	}
+	judge(f, f->acl4, f->nb4, d4, i4, n4, out, &allowed, &denied);
+	judge(f, f->acl6, f->nb6, d6, i6, n6, out, &allowed, &denied);
 	mpw_count(ctx, f->allowed, allowed);
 	mpw_count(ctx, f->denied, denied);
 }

@@ -74,17 +74,6 @@ in_cache(struct rte_mempool_cache *c, const struct rte_mbuf *m, uint8_t *taken)
 	return false;
 }
 
-/* Leave the dead worker's cache empty and off (pool.h). */
-static void
-cache_reset(struct rte_mempool_cache *c)
-{
-	if (c == NULL)
-		return;
-	c->len = 0;
-	c->flushthresh = 0;
-	c->size = 0;
-}
-
 enum fate { FREE, HOME, CACHED, PORT, LOST };
 
 /* Who owns pkts[i] of the dead worker's burst (see above). */
@@ -160,10 +149,7 @@ mp_crash_repair(struct mp_sup *s, struct mp_worker *w)
 			count[PORT], count[LOST]);
 	}
 out:
-	cache_reset(cache);
+	mp_pool_cache_off(cache);
 	mp_pool_lane_publish_dead(mp, w->id);
-	in->lane_mark = mp_lane_put_pos(mp_pool_lane(mp, w->id));
-	__atomic_store_n(&in->step, MP_STEP(r->cons.tail, MP_PHASE_OWN, 0),
-			 __ATOMIC_RELEASE);
 	mp_wtable_reclaim(s, w->id, true);
 }

@@ -257,7 +257,6 @@ static void *
 release_thread(void *arg)
 {
 	struct release_job *job = arg;
-
 	struct mp_audit audit;
 
 	if (job->ports) {

@@ -77,7 +77,8 @@ void mp_objects_free(struct mp_objects *o);
 /*
  * Check, configure and start every configured port: one RX queue for the
  * distributor and one TX queue per possible worker id.  Fills the port
- * fields of shm (which ports free what they transmit inside the call).  Returns 0, -ENODEV for a port that does not exist, or the
+ * fields of shm (among them, which ports free what they transmit inside
+ * the call).  Returns 0, -ENODEV for a port that does not exist, or the
  * negative errno of the failing ethdev call.
  */
 int mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,

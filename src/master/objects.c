@@ -106,14 +106,14 @@ mp_objects_return_queued(struct mp_objects *o)
 
 /*
  * Called once every worker and the distributor have stopped, so nothing
- * references the objects any more.
+ * references the objects any more.  Mbufs still on the rings go with the
+ * pool.
  */
 void
 mp_objects_free(struct mp_objects *o)
 {
 	unsigned int i;
 
-	mp_objects_return_queued(o);
 	for (i = 0; i < MP_MAX_WORKERS; i++) {
 		if (o->rings[i] == NULL)
 			continue;

@@ -33,7 +33,6 @@ driver_frees_in_tx(const char *driver)
 	return false;
 }
 
-
 /*
  * The Toeplitz key made of one repeated 16-bit pattern hashes (a, b) and
  * (b, a) alike (Woo and Park, "Scalable TCP Session Monitoring with

@@ -8,7 +8,6 @@
  */
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -25,12 +24,6 @@ describe_exit(char *buf, size_t len, int64_t exit_status, int term_signal)
 		snprintf(buf, len, "exit %lld", (long long)exit_status);
 }
 
-static void
-free_handle(uv_handle_t *handle)
-{
-	free(handle);
-}
-
 /* libuv calls this only after the process was reaped, so closing is safe. */
 void
 mp_reap_exit_cb(uv_process_t *proc, int64_t exit_status, int term_signal)
@@ -44,6 +37,6 @@ mp_reap_exit_cb(uv_process_t *proc, int64_t exit_status, int term_signal)
 		mp_lock_repair_request(w->sup, w);
 	w->proc = NULL;
 	w->pid = 0;
-	uv_close((uv_handle_t *)proc, free_handle);
+	mp_spawn_close(proc);
 	mp_fsm_apply(w, MP_EV_EXITED, &exit);
 }

@@ -46,12 +46,6 @@ removal_pending(const struct mp_sup *s)
 	return false;
 }
 
-static void
-restart(struct mp_sup *s, struct mp_worker *w)
-{
-	mp_fsm_apply(w, MP_EV_RESTART, NULL);
-}
-
 /*
  * Restart the next changed worker, or finish.  A worker whose new lcore is
  * still held by another one's process waits for it (spawn.c); if that one
@@ -77,9 +71,9 @@ step(struct mp_sup *s)
 			s->roll_queue &= ~(UINT64_C(1) << holder->id);
 			mp_info("reload: restarting worker %u, which holds lcore %u",
 				holder->id, holder->proc_lcore);
-			restart(s, holder);
+			mp_fsm_apply(holder, MP_EV_RESTART, NULL);
 		}
-		restart(s, w);
+		mp_fsm_apply(w, MP_EV_RESTART, NULL);
 		return;
 	}
 	if (removal_pending(s))

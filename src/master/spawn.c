@@ -69,6 +69,12 @@ free_handle(uv_handle_t *handle)
 	free(handle);
 }
 
+void
+mp_spawn_close(uv_process_t *proc)
+{
+	uv_close((uv_handle_t *)proc, free_handle);
+}
+
 static void
 spawn(struct mp_sup *s, struct mp_worker *w)
 {
@@ -121,7 +127,7 @@ spawn(struct mp_sup *s, struct mp_worker *w)
 		mp_err("uv_spawn() failed while spawning worker %u (\"%s\"): %s",
 		       w->id, program, uv_strerror(rc));
 		/* A handle that failed to spawn is initialised but never active. */
-		uv_close((uv_handle_t *)proc, free_handle);
+		mp_spawn_close(proc);
 		snprintf(fail.what, sizeof(fail.what), "spawn failed: %s", uv_strerror(rc));
 		mp_fsm_apply(w, MP_EV_SPAWN_FAILED, &fail);
 		return;

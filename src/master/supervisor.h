@@ -196,6 +196,12 @@ int mp_spawn_resolve_program(const struct mp_config *cfg,
 /* Is every instance's program executable?  0, or -ENOENT (each logged). */
 int mp_spawn_check_programs(const struct mp_config *cfg);
 
+/*
+ * Close and free a process handle of spawn()'s: one whose exit callback
+ * ran, or that failed to spawn (libuv: never before the exit callback).
+ */
+void mp_spawn_close(uv_process_t *proc);
+
 void mp_spawn_init(struct mp_sup *s);
 
 /* crash_repair.c */

@@ -29,7 +29,7 @@ enum action {
 	A_SELF_DRAIN,		/* it drains on its own: stop timeout */
 	A_WANT,			/* already going: only the want changes */
 	A_KILL,			/* SIGKILL; reason from the event */
-	A_CANCEL,		/* no process: stop the timer, stay stopped */
+	A_CANCEL,		/* no process: stop the timer, want it stopped */
 	A_FORGET,		/* no process: stop the timer, forget it */
 	A_DECIDE,		/* the process ended: by want and policy */
 };
@@ -61,7 +61,7 @@ static const struct rule table[MP_W_STATE_MAX][MP_EV_MAX] = {
 	[MP_W_STOPPED] = {
 		[MP_EV_START] = R(PENDING, A_START),
 		[MP_EV_RESTART] = R(PENDING, A_START),
-		[MP_EV_STOP] = R(STOPPED, A_NONE),
+		[MP_EV_STOP] = R(STOPPED, A_CANCEL),
 		[MP_EV_REMOVE] = R(STOPPED, A_FORGET),
 	},
 	[MP_W_PENDING] = {
@@ -102,7 +102,7 @@ static const struct rule table[MP_W_STATE_MAX][MP_EV_MAX] = {
 	[MP_W_FATAL] = {
 		[MP_EV_START] = R(PENDING, A_START),
 		[MP_EV_RESTART] = R(PENDING, A_START),
-		[MP_EV_STOP] = R(STOPPED, A_NONE),
+		[MP_EV_STOP] = R(STOPPED, A_CANCEL),
 		[MP_EV_REMOVE] = R(STOPPED, A_FORGET),
 	},
 };
@@ -182,6 +182,16 @@ enter(struct mp_worker *w, enum mp_worker_state to, const char *last_exit,
 		ops->changed(w, from);
 }
 
+/* A reload removed w: it leaves the config, stopped. */
+static void
+forget(struct mp_worker *w, const char *last_exit)
+{
+	w->want = MP_WANT_REMOVE;
+	w->configured = false;
+	enter(w, MP_W_STOPPED, last_exit, false);
+	mp_info("worker %u removed", w->id);
+}
+
 /* The process ended: what now, by want and, after a crash, by policy. */
 static void
 decide(struct mp_worker *w, const struct mp_worker_exit *exit)
@@ -208,13 +218,12 @@ decide(struct mp_worker *w, const struct mp_worker_exit *exit)
 		ops->spawn(w);
 		return;
 	case MP_WANT_STOP:
+		mp_info("worker %u stopped (%s)", w->id, exit->what);
+		enter(w, MP_W_STOPPED, exit->what, false);
+		return;
 	case MP_WANT_REMOVE:
 		mp_info("worker %u stopped (%s)", w->id, exit->what);
-		if (want == MP_WANT_REMOVE)
-			w->configured = false;
-		enter(w, MP_W_STOPPED, exit->what, false);
-		if (want == MP_WANT_REMOVE)
-			mp_info("worker %u removed", w->id);
+		forget(w, exit->what);
 		return;
 	}
 	action = mp_restart_decide(rc, &w->restart, now, false, exit->clean,
@@ -254,10 +263,9 @@ mp_fsm_apply(struct mp_worker *w, enum mp_worker_event ev,
 		return -EINVAL;
 	to = r.to == MP_W_STATE_MAX ? w->state : r.to;
 	switch (r.action) {
-	case A_IGNORE:
+	case A_IGNORE:		/* refused above */
+		break;
 	case A_NONE:
-		if (ev == MP_EV_STOP || ev == MP_EV_KILL)
-			w->want = MP_WANT_STOP;
 		enter(w, to, NULL, false);
 		break;
 	case A_START:
@@ -310,14 +318,13 @@ mp_fsm_apply(struct mp_worker *w, enum mp_worker_event ev,
 		ops->signal(w, SIGKILL);
 		break;
 	case A_CANCEL:
+		ops->timer_stop(w);
+		w->want = MP_WANT_STOP;
+		enter(w, to, NULL, false);
+		break;
 	case A_FORGET:
 		ops->timer_stop(w);
-		w->want = r.action == A_FORGET ? MP_WANT_REMOVE : MP_WANT_STOP;
-		if (r.action == A_FORGET)
-			w->configured = false;
-		enter(w, to, NULL, false);
-		if (r.action == A_FORGET)
-			mp_info("worker %u removed", w->id);
+		forget(w, NULL);
 		break;
 	case A_DECIDE:
 		decide(w, exit);

@@ -277,6 +277,16 @@ fail_yaml(struct parse *p, const yaml_parser_t *parser)
 			 parser->context ? " " : "", parser->context ? parser->context : "");
 }
 
+/* A parser of p's input; 0, or -ENOMEM with the message. */
+static int
+parser_open(struct parse *p, yaml_parser_t *parser)
+{
+	if (!yaml_parser_initialize(parser))
+		return fail_input(p->err, p->errlen, -ENOMEM, p->path, "out of memory");
+	yaml_parser_set_input_string(parser, (const unsigned char *)p->buf, p->len);
+	return 0;
+}
+
 /*
  * The first of two passes over the input before libyaml builds the
  * document (check_events() is the second), for the one cost that the
@@ -292,17 +302,17 @@ fail_yaml(struct parse *p, const yaml_parser_t *parser)
  * finds the first error in the file.
  */
 static int
-check_tokens(struct parse *p, const char *buf, size_t len)
+check_tokens(struct parse *p)
 {
 	unsigned int depth = 0, directives = 0;
 	yaml_parser_t parser;
 	yaml_token_t token;
 	bool done = false;
-	int rc = 0;
+	int rc;
 
-	if (!yaml_parser_initialize(&parser))
-		return fail_input(p->err, p->errlen, -ENOMEM, p->path, "out of memory");
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	rc = parser_open(p, &parser);
+	if (rc < 0)
+		return rc;
 	while (!done && rc == 0) {
 		if (!yaml_parser_scan(&parser, &token)) {
 			if (parser.error == YAML_MEMORY_ERROR)
@@ -341,6 +351,16 @@ check_tokens(struct parse *p, const char *buf, size_t len)
 	return rc;
 }
 
+/* One more node (a scalar, list, mapping or alias) of at most MAX_NODES. */
+static int
+count_node(struct parse *p, const yaml_event_t *event, unsigned int *nodes)
+{
+	if (++*nodes > MAX_NODES)
+		return fail_mark(p, &event->start_mark, "more than %d YAML nodes",
+				 MAX_NODES);
+	return 0;
+}
+
 /*
  * The second pass, over libyaml's events, refuses what the document API
  * would hide or pay too much for, at the position where it starts:
@@ -357,17 +377,17 @@ check_tokens(struct parse *p, const char *buf, size_t len)
  *  - a second document, which yaml_parser_load() would never look at.
  */
 static int
-check_events(struct parse *p, const char *buf, size_t len)
+check_events(struct parse *p)
 {
 	unsigned int depth = 0, nodes = 0, documents = 0;
 	yaml_parser_t parser;
 	yaml_event_t event;
 	bool done = false;
-	int rc = 0;
+	int rc;
 
-	if (!yaml_parser_initialize(&parser))
-		return fail_input(p->err, p->errlen, -ENOMEM, p->path, "out of memory");
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	rc = parser_open(p, &parser);
+	if (rc < 0)
+		return rc;
 	while (!done && rc == 0) {
 		if (!yaml_parser_parse(&parser, &event)) {
 			rc = fail_yaml(p, &parser);
@@ -384,18 +404,16 @@ check_events(struct parse *p, const char *buf, size_t len)
 			if (++depth > MAX_DEPTH)
 				rc = fail_mark(p, &event.start_mark, "nested deeper "
 					       "than %d levels", MAX_DEPTH);
-			/* fall through */
+			else
+				rc = count_node(p, &event, &nodes);
+			break;
 		case YAML_ALIAS_EVENT:
-			if (rc == 0 && ++nodes > MAX_NODES)
-				rc = fail_mark(p, &event.start_mark, "more than %d YAML "
-					       "nodes", MAX_NODES);
+			rc = count_node(p, &event, &nodes);
 			break;
 		case YAML_SCALAR_EVENT:
-			if (++nodes > MAX_NODES)
-				rc = fail_mark(p, &event.start_mark, "more than %d YAML "
-					       "nodes", MAX_NODES);
-			else if (strlen((const char *)event.data.scalar.value) !=
-				 event.data.scalar.length)
+			rc = count_node(p, &event, &nodes);
+			if (rc == 0 && strlen((const char *)event.data.scalar.value) !=
+				       event.data.scalar.length)
 				rc = fail_mark(p, &event.start_mark, "contains a NUL "
 					       "character");
 			break;
@@ -1363,18 +1381,18 @@ mp_config_parse(const char *name, const char *buf, size_t len,
 	p.cfg = cfg;
 	p.err = err;
 	p.errlen = errlen;
-	rc = check_tokens(&p, buf, len);
+	rc = check_tokens(&p);
 	if (rc == 0)
-		rc = check_events(&p, buf, len);
+		rc = check_events(&p);
 	if (rc < 0)
 		return rc;
 	if (mp_config_defaults(cfg) < 0)
 		return fail_input(err, errlen, -ENOMEM, name, "out of memory");
-	if (!yaml_parser_initialize(&parser)) {
+	rc = parser_open(&p, &parser);
+	if (rc < 0) {
 		mp_config_free(cfg);
-		return fail_input(err, errlen, -ENOMEM, name, "out of memory");
+		return rc;
 	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		rc = fail_yaml(&p, &parser);
 		goto fail;
@@ -1460,9 +1478,9 @@ static int
 read_file(const char *path, char **bufp, size_t *lenp, char *err, size_t errlen)
 {
 	struct stat st;
+	char *buf = NULL;
 	size_t len = 0;
 	ssize_t n;
-	char *buf;
 	int fd, rc;
 
 	if (stat(path, &st) < 0)
@@ -1478,18 +1496,15 @@ read_file(const char *path, char **bufp, size_t *lenp, char *err, size_t errlen)
 	if (fstat(fd, &st) < 0) {
 		rc = fail_input(err, errlen, -errno, path, "cannot open: %s",
 				strerror(errno));
-		close(fd);
-		return rc;
+		goto fail;
 	}
 	rc = check_file(path, &st, err, errlen);
-	if (rc < 0) {
-		close(fd);
-		return rc;
-	}
+	if (rc < 0)
+		goto fail;
 	buf = malloc(MP_CONFIG_MAX_SIZE + 1);
 	if (buf == NULL) {
-		close(fd);
-		return fail_input(err, errlen, -ENOMEM, path, "out of memory");
+		rc = fail_input(err, errlen, -ENOMEM, path, "out of memory");
+		goto fail;
 	}
 	while (len <= MP_CONFIG_MAX_SIZE) {
 		n = read(fd, buf + len, MP_CONFIG_MAX_SIZE + 1 - len);
@@ -1498,23 +1513,26 @@ read_file(const char *path, char **bufp, size_t *lenp, char *err, size_t errlen)
 		if (n < 0) {
 			rc = fail_input(err, errlen, -errno, path, "cannot read: %s",
 					strerror(errno));
-			free(buf);
-			close(fd);
-			return rc;
+			goto fail;
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
-	close(fd);
 	if (len > MP_CONFIG_MAX_SIZE) {
-		free(buf);
-		return fail_input(err, errlen, -EFBIG, path, "larger than 1 MiB "
-				  "(more than %d bytes)", MP_CONFIG_MAX_SIZE);
+		rc = fail_input(err, errlen, -EFBIG, path, "larger than 1 MiB "
+				"(more than %d bytes)", MP_CONFIG_MAX_SIZE);
+		goto fail;
 	}
+	close(fd);
 	*bufp = buf;
 	*lenp = len;
 	return 0;
+
+fail:
+	free(buf);
+	close(fd);
+	return rc;
 }
 
 int

@@ -305,22 +305,26 @@ keeps_cache(const struct mp_pool_conf *conf, unsigned int lcore)
  * rewrites them after the pool's creation.  A worker raises the threshold
  * of its own lcore's cache while it wants puts cached (pool.h).
  */
+void
+mp_pool_cache_off(struct rte_mempool_cache *cache)
+{
+	if (cache == NULL)
+		return;
+	cache->len = 0;
+	cache->flushthresh = 0;
+	cache->size = 0;
+}
+
 static void
 disable_caches(struct rte_mempool *mp, const struct mp_pool_conf *conf)
 {
-	struct rte_mempool_cache *c;
 	unsigned int i;
 
 	if (mp->cache_size == 0)
 		return;
-	for (i = 0; i < RTE_MAX_LCORE; i++) {
-		if (keeps_cache(conf, i))
-			continue;
-		c = &mp->local_cache[i];
-		c->size = 0;
-		c->flushthresh = 0;
-		c->len = 0;
-	}
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		if (!keeps_cache(conf, i))
+			mp_pool_cache_off(&mp->local_cache[i]);
 }
 
 struct rte_mempool *

@@ -52,6 +52,7 @@
 #include <rte_config.h>
 
 struct rte_mempool;
+struct rte_mempool_cache;
 struct rte_ring;
 
 #define MP_POOL_OPS_NAME "mp_lanes"
@@ -167,6 +168,14 @@ void mp_pool_poll_lanes(struct rte_mempool *mp, unsigned int n);
  * on (DPDK's own for the pool's cache size), 0 if the pool has no caches.
  */
 unsigned int mp_pool_cache_threshold(const struct rte_mempool *mp);
+
+/*
+ * Leave cache empty and off: every put and get then goes straight to the
+ * driver.  For every worker lcore's cache at creation, and for a dead
+ * worker's cache once the master has taken what it held (crash_repair.c).
+ * Does nothing for NULL.
+ */
+void mp_pool_cache_off(struct rte_mempool_cache *cache);
 
 /*
  * Lane lane of mp, for the worker that owns it (its tail is where its next

@@ -492,12 +492,22 @@ START_TEST(test_buffer_over_1_mib_is_refused)
 END_TEST
 
 /* The three path keys, as "KEY: VALUE" lines of a config (for printf). */
-static const char *const path_keys[][2] = {
-	{ "pid_file", "pid_file: %s\n" ONE_WORKER },
-	{ "log_file", "log_file: %s\n" ONE_WORKER },
-	{ "workers.program", "workers:\n  program: %s\n"
-			     "  instances: [{id: 0, lcore: 2, cpu: 0}]\n" },
+/* Every path key, the config around its value, and where the value stands. */
+static const struct {
+	const char *key, *before, *after;
+	int line, column;
+} path_keys[] = {
+	{ "pid_file", "pid_file: ", "\n" ONE_WORKER, 1, 11 },
+	{ "log_file", "log_file: ", "\n" ONE_WORKER, 1, 11 },
+	{ "workers.program", "workers:\n  program: ",
+	  "\n  instances: [{id: 0, lcore: 2, cpu: 0}]\n", 2, 12 },
 };
+
+static char *
+path_yaml(unsigned int i, const char *value)
+{
+	return yaml_printf("%s%s%s", path_keys[i].before, value, path_keys[i].after);
+}
 
 START_TEST(test_empty_path_is_rejected)
 {
@@ -505,9 +515,9 @@ START_TEST(test_empty_path_is_rejected)
 	char *yaml, want[64];
 
 	for (i = 0; i < sizeof(path_keys) / sizeof(path_keys[0]); i++) {
-		yaml = yaml_printf(path_keys[i][1], "\"\"");
-		snprintf(want, sizeof(want), "%s must not be empty", path_keys[i][0]);
-		assert_error(yaml, 1 + (i == 2), i == 2 ? 12 : 11, want);
+		yaml = path_yaml(i, "\"\"");
+		snprintf(want, sizeof(want), "%s must not be empty", path_keys[i].key);
+		assert_error(yaml, path_keys[i].line, path_keys[i].column, want);
 		free(yaml);
 	}
 }
@@ -519,10 +529,10 @@ START_TEST(test_path_longer_than_path_max_minus_1_is_rejected)
 	unsigned int i;
 
 	for (i = 0; i < sizeof(path_keys) / sizeof(path_keys[0]); i++) {
-		yaml = yaml_printf(path_keys[i][1], value);
+		yaml = path_yaml(i, value);
 		snprintf(want, sizeof(want), "%s is %d bytes long, at most %d are allowed",
-			 path_keys[i][0], PATH_MAX, PATH_MAX - 1);
-		assert_error(yaml, 1 + (i == 2), i == 2 ? 12 : 11, want);
+			 path_keys[i].key, PATH_MAX, PATH_MAX - 1);
+		assert_error(yaml, path_keys[i].line, path_keys[i].column, want);
 		free(yaml);
 	}
 	free(value);
@@ -535,7 +545,7 @@ START_TEST(test_path_of_path_max_minus_1_bytes_is_accepted)
 	unsigned int i;
 
 	for (i = 0; i < sizeof(path_keys) / sizeof(path_keys[0]); i++) {
-		yaml = yaml_printf(path_keys[i][1], value);
+		yaml = path_yaml(i, value);
 		ck_assert_int_eq(load(yaml), 0);
 		mp_config_free(&cfg);
 		free(yaml);
