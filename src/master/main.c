@@ -358,7 +358,7 @@ run(struct mp_config *cfg, char **argv)
 	if (rc < 0)
 		goto out;
 	ports = true;
-	mp_capture_init();
+	mp_capture_init(cfg->distributor.lcore, objects.pool);
 	rc = mp_telemetry_register(cfg, &objects);
 	if (rc < 0)
 		goto out;

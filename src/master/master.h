@@ -130,10 +130,14 @@ void mp_audit_log(const struct mp_audit *a, uint64_t leaked);
 /* capture.c */
 
 /*
- * Serve dpdk-dumpcap and dpdk-pdump: initialise librte_pdump.  A failure
- * is logged and leaves the pipeline without capture; it never stops it.
+ * Serve dpdk-dumpcap and dpdk-pdump: initialise librte_pdump.  The
+ * distributor runs on dist_lcore and receives into packet_pool; a
+ * capture turns that lcore's cache off in every other mempool (the
+ * tools').  A failure is logged and leaves the pipeline without capture;
+ * it never stops it.
  */
-void mp_capture_init(void);
+void mp_capture_init(unsigned int dist_lcore,
+		     const struct rte_mempool *packet_pool);
 
 /* Stop serving capture tools. */
 void mp_capture_uninit(void);
