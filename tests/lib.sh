@@ -98,6 +98,7 @@ YAML
 		echo "    - {id: $i, lcore: $((i + 2)), cpu: $(((i + 1) % NCPU))}" >>"$file"
 	done
 	echo "stats: {interval_s: 1}" >>"$file"
+	echo "control: {socket: $T/mpmaster.sock}" >>"$file"
 }
 
 start_master() {

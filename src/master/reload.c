@@ -130,6 +130,23 @@ mp_reload_plan(const struct mp_config *cur, struct mp_config *next,
 		if (str_keep(&next->pid_file, cur->pid_file) < 0)
 			return -ENOMEM;
 	}
+	if (str_differs(cur->control.socket, next->control.socket)) {
+		note(plan, "control.socket");
+		if (str_keep(&next->control.socket, cur->control.socket) < 0)
+			return -ENOMEM;
+	}
+	if (str_differs(cur->control.group, next->control.group)) {
+		note(plan, "control.group");
+		if (str_keep(&next->control.group, cur->control.group) < 0)
+			return -ENOMEM;
+	}
+	if (str_differs(cur->metrics.listen, next->metrics.listen)) {
+		note(plan, "metrics.listen");
+		if (str_keep(&next->metrics.listen, cur->metrics.listen) < 0)
+			return -ENOMEM;
+		next->metrics.addr = cur->metrics.addr;
+		next->metrics.addr_len = cur->metrics.addr_len;
+	}
 	if (cur->nb_ports != next->nb_ports ||
 	    memcmp(cur->ports, next->ports, sizeof(cur->ports)) != 0) {
 		note(plan, "ports");

@@ -28,8 +28,9 @@ struct mp_reload_plan {
 
 /*
  * Compare the running config cur with next and fill plan.  Settings that
- * need a full restart (eal.*, pid_file, ports, mempool.*, distributor
- * lcore, cpu and burst, workers.ring_size) are copied from cur into next, so
+ * need a full restart (eal.*, pid_file, log_file, control.*,
+ * metrics.listen, ports, mempool.*, distributor lcore, cpu and burst,
+ * workers.ring_size) are copied from cur into next, so
  * next describes what will actually run.  A worker is restarted when its
  * lcore, cpu, program or args changed (its own, or workers.program and
  * workers.args for an instance without its own), or workers.poll (then

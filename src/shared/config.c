@@ -14,17 +14,24 @@
  * with first <= cap; max_restarts 0..1000000; window_s 1..86400;
  * stop_timeout_ms 0..600000; heartbeat_timeout_ms 0 or 50..600000;
  * stats.interval_s 0..3600; at most 64 args per list, of at most 4095
- * bytes each, 32 workers; paths 1..PATH_MAX-1 bytes.
+ * bytes each, 32 workers; paths 1..PATH_MAX-1 bytes; control.socket
+ * 1..107 bytes (sun_path), control.group 0..32 bytes and a group of this
+ * machine; "" turns control.group, metrics.listen and
+ * hooks.on_state_change off.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <yaml.h>
@@ -594,6 +601,8 @@ struct key {
 #define UINT(n, f, lo, hi) { n, K_UINT, OFF(f), lo, hi, NULL, 0, NULL }
 #define PATH(n, f) { n, K_STRING, OFF(f), 1, PATH_MAX - 1, NULL, 0, NULL }
 #define ENUM(n, f, names) { n, K_ENUM, OFF(f), 0, 0, names, RTE_DIM_(names), NULL }
+/* A string that may be empty: "" leaves the field NULL (off). */
+#define OPTSTR(n, f, hi) { n, K_STRING, OFF(f), 0, hi, NULL, 0, NULL }
 #define MAP(n, fn) { n, K_MAP, 0, 0, 0, NULL, 0, fn }
 #define CUSTOM(n, fn) { n, K_CUSTOM, 0, 0, 0, NULL, 0, fn }
 #define RTE_DIM_(a) (sizeof(a) / sizeof((a)[0]))
@@ -619,7 +628,12 @@ apply_key(struct parse *p, const struct key *k, const yaml_node_t *v,
 	case K_UINT:
 		return get_uint(p, v, qualified, k->min, k->max, field);
 	case K_STRING:
-		return get_string(p, v, qualified, k->min != 0, k->max, field);
+		rc = get_string(p, v, qualified, k->min != 0, k->max, field);
+		if (rc == 0 && **(char **)field == '\0') {
+			free(*(char **)field);
+			*(char **)field = NULL;
+		}
+		return rc;
 	case K_ENUM:
 		rc = get_enum(p, v, qualified, k->names, k->nb_names, &u);
 		if (rc == 0)
@@ -1173,6 +1187,131 @@ parse_stats(struct parse *p, const yaml_node_t *n)
 	return parse_map(p, n, "stats", keys);
 }
 
+static int
+check_group(struct parse *p, const yaml_node_t *n)
+{
+	char buf[4096];
+	struct group gr, *found = NULL;
+	int rc;
+
+	rc = get_string(p, n, "control.group", false, 32, &p->cfg->control.group);
+	if (rc < 0 || p->cfg->control.group[0] == '\0') {
+		if (rc == 0) {
+			free(p->cfg->control.group);
+			p->cfg->control.group = NULL;
+		}
+		return rc;
+	}
+	if (getgrnam_r(p->cfg->control.group, &gr, buf, sizeof(buf), &found) != 0 ||
+	    found == NULL)
+		return fail_at(p, n, "control.group: no group \"%s\" on this machine",
+			       show(p, n));
+	return 0;
+}
+
+static int
+parse_control(struct parse *p, const yaml_node_t *n)
+{
+	static const struct key keys[] = {
+		{ "socket", K_STRING, OFF(control.socket), 1,
+		  sizeof(((struct sockaddr_un *)0)->sun_path) - 1, NULL, 0, NULL },
+		CUSTOM("group", check_group),
+		END,
+	};
+
+	return parse_map(p, n, "control", keys);
+}
+
+int
+mp_config_parse_listen(const char *s, struct sockaddr_storage *addr,
+		       socklen_t *len)
+{
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)addr;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)addr;
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *colon, *h = s;
+	size_t hlen;
+	char *end;
+	long port;
+
+	colon = strrchr(s, ':');
+	if (colon == NULL)
+		return -EINVAL;
+	hlen = (size_t)(colon - s);
+	if (s[0] == '[') {
+		if (hlen < 2 || s[hlen - 1] != ']')
+			return -EINVAL;
+		h = s + 1;
+		hlen -= 2;
+	}
+	if (hlen == 0 || hlen >= sizeof(host) || colon[1] < '0' || colon[1] > '9')
+		return -EINVAL;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || port < 1 || port > 65535)
+		return -EINVAL;
+	memset(addr, 0, sizeof(*addr));
+	if (s[0] == '[' && inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*a6);
+		return 0;
+	}
+	if (s[0] != '[' && inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*a4);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int
+check_listen(struct parse *p, const yaml_node_t *n)
+{
+	struct mp_config *cfg = p->cfg;
+	int rc;
+
+	rc = get_string(p, n, "metrics.listen", false, 64, &cfg->metrics.listen);
+	if (rc < 0)
+		return rc;
+	if (cfg->metrics.listen[0] == '\0') {
+		free(cfg->metrics.listen);
+		cfg->metrics.listen = NULL;
+		return 0;
+	}
+	if (mp_config_parse_listen(cfg->metrics.listen, &cfg->metrics.addr,
+				   &cfg->metrics.addr_len) < 0)
+		return fail_at(p, n, "metrics.listen must be ADDRESS:PORT with a "
+			       "numeric address (127.0.0.1:9641, [::1]:9641) and "
+			       "a port 1..65535, not \"%s\"", show(p, n));
+	return 0;
+}
+
+static int
+parse_metrics(struct parse *p, const yaml_node_t *n)
+{
+	static const struct key keys[] = {
+		CUSTOM("listen", check_listen),
+		END,
+	};
+
+	return parse_map(p, n, "metrics", keys);
+}
+
+static int
+parse_hooks(struct parse *p, const yaml_node_t *n)
+{
+	static const struct key keys[] = {
+		OPTSTR("on_state_change", hooks.on_state_change, PATH_MAX - 1),
+		END,
+	};
+
+	return parse_map(p, n, "hooks", keys);
+}
+
 static const struct key top_keys[] = {
 	MAP("eal", parse_eal),
 	PATH("pid_file", pid_file),
@@ -1182,6 +1321,9 @@ static const struct key top_keys[] = {
 	MAP("distributor", parse_distributor),
 	MAP("workers", parse_workers),
 	MAP("stats", parse_stats),
+	MAP("control", parse_control),
+	MAP("metrics", parse_metrics),
+	MAP("hooks", parse_hooks),
 	END,
 };
 
@@ -1416,7 +1558,10 @@ mp_config_parse(const char *name, const char *buf, size_t len,
 	if (cfg->pid_file == NULL &&
 	    asprintf(&cfg->pid_file, "/run/mpmaster-%s.pid", cfg->eal.file_prefix) < 0)
 		cfg->pid_file = NULL;
-	if (cfg->path == NULL || cfg->pid_file == NULL) {
+	if (cfg->control.socket == NULL &&
+	    asprintf(&cfg->control.socket, "/run/mpmaster-%s.sock", cfg->eal.file_prefix) < 0)
+		cfg->control.socket = NULL;
+	if (cfg->path == NULL || cfg->pid_file == NULL || cfg->control.socket == NULL) {
 		rc = fail_input(err, errlen, -ENOMEM, name, "out of memory");
 		goto fail;
 	}
@@ -1561,6 +1706,10 @@ mp_config_free(struct mp_config *cfg)
 	strv_free(&cfg->eal.args);
 	free(cfg->pid_file);
 	free(cfg->log_file);
+	free(cfg->control.socket);
+	free(cfg->control.group);
+	free(cfg->metrics.listen);
+	free(cfg->hooks.on_state_change);
 	free(cfg->workers.program);
 	strv_free(&cfg->workers.args);
 	/* All of them: a failed parse may leave strings in the next instance. */

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define MP_MAX_WORKERS 32	/* worker ids 0..MP_MAX_WORKERS-1 */
 #define MP_MAX_PORTS 32
@@ -114,7 +115,31 @@ struct mp_config {
 	struct {
 		unsigned int interval_s;	/* default 1, 0 = off */
 	} stats;
+
+	struct {
+		char *socket;	/* default "/run/mpmaster-<file_prefix>.sock" */
+		char *group;	/* NULL (""): mode 0600; else 0660 with this group */
+	} control;
+
+	struct {
+		char *listen;	/* "ADDR:PORT", "[ADDR6]:PORT"; NULL ("") = off */
+		struct sockaddr_storage addr;	/* listen, parsed */
+		socklen_t addr_len;
+	} metrics;
+
+	struct {
+		char *on_state_change;	/* program; NULL ("") = off */
+	} hooks;
 };
+
+/*
+ * Parse a metrics.listen value: a numeric IPv4 address or a bracketed
+ * IPv6 one, a colon and a port 1..65535 ("127.0.0.1:9641",
+ * "[::1]:9641"); no host names, so that checking a config never waits
+ * for a resolver.  Returns 0 and fills *addr and *len, or -EINVAL.
+ */
+int mp_config_parse_listen(const char *s, struct sockaddr_storage *addr,
+			   socklen_t *len);
 
 /*
  * Fill *cfg with the defaults of SPEC.md (no workers: instances are

@@ -7,6 +7,7 @@
 #include <check.h>
 #include <errno.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +159,10 @@ START_TEST(test_minimal_config_gets_every_default)
 	ck_assert_uint_eq(cfg.workers.stop_timeout_ms, 2000);
 	ck_assert_uint_eq(cfg.workers.heartbeat_timeout_ms, 1000);
 	ck_assert_uint_eq(cfg.stats.interval_s, 1);
+	ck_assert_str_eq(cfg.control.socket, "/run/mpmaster-mp.sock");
+	ck_assert_ptr_null(cfg.control.group);
+	ck_assert_ptr_null(cfg.metrics.listen);
+	ck_assert_ptr_null(cfg.hooks.on_state_change);
 	ck_assert_str_eq(cfg.path, path);
 	mp_config_free(&cfg);
 }
@@ -477,6 +482,91 @@ START_TEST(test_config_is_parsed_from_a_buffer)
 					 sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "<buffer>:1:1: the config must be a mapping");
 	free(copy);
+}
+END_TEST
+
+START_TEST(test_control_socket_follows_the_prefix)
+{
+	ck_assert_int_eq(load("eal: {file_prefix: blue}\n" ONE_WORKER), 0);
+	ck_assert_str_eq(cfg.control.socket, "/run/mpmaster-blue.sock");
+}
+END_TEST
+
+START_TEST(test_operations_keys_are_read)
+{
+	ck_assert_int_eq(load("control: {socket: /tmp/c.sock, group: root}\n"
+			      "metrics: {listen: \"127.0.0.1:9641\"}\n"
+			      "hooks: {on_state_change: /bin/true}\n" ONE_WORKER), 0);
+	ck_assert_str_eq(cfg.control.socket, "/tmp/c.sock");
+	ck_assert_str_eq(cfg.control.group, "root");
+	ck_assert_str_eq(cfg.metrics.listen, "127.0.0.1:9641");
+	ck_assert_int_eq(cfg.metrics.addr.ss_family, AF_INET);
+	ck_assert_str_eq(cfg.hooks.on_state_change, "/bin/true");
+}
+END_TEST
+
+START_TEST(test_empty_operations_strings_turn_them_off)
+{
+	ck_assert_int_eq(load("control: {group: \"\"}\nmetrics: {listen: \"\"}\n"
+			      "hooks: {on_state_change: \"\"}\n" ONE_WORKER), 0);
+	ck_assert_ptr_null(cfg.control.group);
+	ck_assert_ptr_null(cfg.metrics.listen);
+	ck_assert_ptr_null(cfg.hooks.on_state_change);
+}
+END_TEST
+
+START_TEST(test_listen_takes_ipv4_and_bracketed_ipv6)
+{
+	struct sockaddr_storage a;
+	socklen_t len;
+
+	ck_assert_int_eq(mp_config_parse_listen("0.0.0.0:1", &a, &len), 0);
+	ck_assert_int_eq(a.ss_family, AF_INET);
+	ck_assert_int_eq(mp_config_parse_listen("[::1]:65535", &a, &len), 0);
+	ck_assert_int_eq(a.ss_family, AF_INET6);
+	ck_assert_uint_eq(len, sizeof(struct sockaddr_in6));
+}
+END_TEST
+
+START_TEST(test_listen_refuses_names_missing_and_out_of_range_ports)
+{
+	static const char *const bad[] = {
+		"localhost:9641", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0",
+		"127.0.0.1:65536", "127.0.0.1:96x", "::1:9641", "[127.0.0.1]:80",
+		"[::1:80", ":80", "127.0.0.1:-1",
+	};
+	struct sockaddr_storage a;
+	socklen_t len;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(mp_config_parse_listen(bad[i], &a, &len) == -EINVAL,
+			      "%s was accepted", bad[i]);
+}
+END_TEST
+
+START_TEST(test_bad_listen_is_rejected_at_its_position)
+{
+	assert_error("metrics:\n  listen: localhost:9641\n" ONE_WORKER, 2, 11,
+		     "metrics.listen must be ADDRESS:PORT");
+}
+END_TEST
+
+START_TEST(test_unknown_control_group_is_rejected)
+{
+	assert_error("control: {group: no-such-group-mp}\n" ONE_WORKER, 1, 18,
+		     "control.group: no group \"no-such-group-mp\" on this machine");
+}
+END_TEST
+
+START_TEST(test_control_socket_longer_than_sun_path_is_rejected)
+{
+	char *value = repeat('s', 108), *yaml;
+
+	yaml = yaml_printf("control:\n  socket: /%s\n" ONE_WORKER, value);
+	assert_error(yaml, 2, 11, "control.socket is 109 bytes long, at most 107 are allowed");
+	free(yaml);
+	free(value);
 }
 END_TEST
 
@@ -897,6 +987,14 @@ config_suite(void)
 	tcase_add_test(ok, test_every_key_is_read);
 	tcase_add_test(ok, test_instances_are_sorted_by_id);
 	tcase_add_test(ok, test_pid_file_follows_the_prefix);
+	tcase_add_test(ok, test_control_socket_follows_the_prefix);
+	tcase_add_test(ok, test_operations_keys_are_read);
+	tcase_add_test(ok, test_empty_operations_strings_turn_them_off);
+	tcase_add_test(ok, test_listen_takes_ipv4_and_bracketed_ipv6);
+	tcase_add_test(bad, test_listen_refuses_names_missing_and_out_of_range_ports);
+	tcase_add_test(bad, test_bad_listen_is_rejected_at_its_position);
+	tcase_add_test(bad, test_unknown_control_group_is_rejected);
+	tcase_add_test(bad, test_control_socket_longer_than_sun_path_is_rejected);
 	tcase_add_test(ok, test_shared_cpus_are_allowed);
 	tcase_add_test(ok, test_shipped_config_is_valid);
 	tcase_add_test(ok, test_file_of_1_mib_is_accepted);
