@@ -11,6 +11,7 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 . "$top_srcdir/scripts/topology.sh"
 MPMASTER=$top_builddir/mpmaster
+MPCTL=$top_builddir/mpctl
 NCPU=$(nproc)
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/mptest.XXXXXX")

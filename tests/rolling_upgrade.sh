@@ -2,6 +2,8 @@
 # Hot upgrade of the worker logic: pointing workers.program at a new binary
 # and reloading replaces every worker, one at a time, each drained before
 # it stops, with zero packets dropped (rings and ports) under UDP load.
+# Then the operator's rolling restart, `mpctl restart all`, under the same
+# load: the same zero.
 . "$(dirname "$0")/lib.sh"
 need_dpdk_env
 need_tap_env
@@ -55,9 +57,28 @@ upgraded() { [ "$(jget /mp/config 'r["generation"]')" = 2 ]; }
 wait_until 20 upgraded || fail "reload did not complete"
 ms=$((($(date +%s%N) - start) / 1000000))
 running "$sender" || fail "the UDP load ended before the rolling restart did ($ms ms)"
-# Let the load run on the new workers too, then end it.
+[ "$(grep -c 'reload: restarting worker' "$T/master.log")" = 2 ] || fail "not a rolling restart"
 rx1=$(port0_rx)
 wait_until 10 above $((rx1 + 500)) port0_rx || fail "no UDP load after the upgrade"
+
+up0=$(worker_field 0 pid); up1=$(worker_field 1 pid)
+start=$(date +%s%N)
+"$MPCTL" -c "$T/mp.yaml" restart all >"$T/restart.out" 2>&1 ||
+	fail "mpctl restart all exited $?: $(cat "$T/restart.out")"
+ms2=$((($(date +%s%N) - start) / 1000000))
+running "$sender" || fail "the UDP load ended before mpctl restart all did ($ms2 ms)"
+grep -q "^2 worker(s) restarted$" "$T/restart.out" || fail "mpctl said: $(cat "$T/restart.out")"
+[ "$(grep -c "^worker [01] running (pid" "$T/restart.out")" = 2 ] ||
+	fail "no progress line per worker: $(cat "$T/restart.out")"
+[ "$(grep -c 'restart: restarting worker' "$T/master.log")" = 2 ] || fail "not a rolling restart"
+for i in 0 1; do
+	pid=$(worker_field $i pid)
+	[ "$pid" != "$up0" ] && [ "$pid" != "$up1" ] || fail "mpctl restart all did not replace worker $i"
+done
+[ "$(jget /mp/config 'r["generation"]')" = 2 ] || fail "a restart changed the generation"
+# Let the load run on the new workers too, then end it.
+rx2=$(port0_rx)
+wait_until 10 above $((rx2 + 500)) port0_rx || fail "no UDP load after the restart"
 touch "$T/stop"
 wait "$sender" || fail "the UDP sender failed"
 sent=$(cat "$T/sent")
@@ -69,8 +90,7 @@ for i in 0 1; do
 	[ "$pid" != "$old0" ] && [ "$pid" != "$old1" ] || fail "worker $i was not replaced"
 	[ "$(readlink "/proc/$pid/exe")" = "$T/mpworker-v2" ] || fail "worker $i does not run the new binary"
 done
-[ "$(grep -c 'reload: restarting worker' "$T/master.log")" = 2 ] || fail "not a rolling restart"
-log "rolling restart of 2 workers took $ms ms; ring drops $(($(drops) - d0)), TX drops $(($(wdrops) - w0)); UDP sent $sent, received $(cat "$T/received")"
+log "rolling upgrade of 2 workers took $ms ms, mpctl restart all $ms2 ms; ring drops $(($(drops) - d0)), TX drops $(($(wdrops) - w0)); UDP sent $sent, received $(cat "$T/received")"
 [ "$(drops)" = "$d0" ] || fail "the distributor dropped $(($(drops) - d0)) packets"
 [ "$(wdrops)" = "$w0" ] || fail "the workers dropped $(($(wdrops) - w0)) packets"
 stop_master

@@ -397,6 +397,12 @@ main(int argc, char **argv)
 	int opt, rc;
 
 	mp_log_init("mpmaster", MP_LOG_INFO);
+	/*
+	 * A control client or a log reader that goes away must cost an
+	 * EPIPE, not the master (libuv writes with write(2)); workers get
+	 * the default back from uv_spawn().
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	while ((opt = getopt(argc, argv, "c:ts:Vh")) != -1) {
 		switch (opt) {
 		case 'c':

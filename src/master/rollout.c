@@ -7,10 +7,14 @@
  * previous one's replacement runs, so that capacity drops by one worker
  * at most.  Then the new generation is published.  A SIGHUP during a
  * reload is queued and applied after it.
+ *
+ * mpctl's "restart" rolls the same way through the workers it names,
+ * without a new config or generation.
  */
 #include <errno.h>
 #include <stddef.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
@@ -65,11 +69,13 @@ step(struct mp_sup *s)
 		s->roll_queue &= ~(UINT64_C(1) << id);
 		w = &s->w[id];
 		s->rolling = (int)id;
-		mp_info("reload: restarting worker %u", id);
+		mp_info("%s: restarting worker %u", s->roll_restart_only ?
+			"restart" : "reload", id);
 		holder = mp_spawn_lcore_holder(s, w, s->cfg->workers.instances[id].lcore);
 		if (holder != NULL && (s->roll_queue & (UINT64_C(1) << holder->id))) {
 			s->roll_queue &= ~(UINT64_C(1) << holder->id);
-			mp_info("reload: restarting worker %u, which holds lcore %u",
+			mp_info("%s: restarting worker %u, which holds lcore %u",
+				s->roll_restart_only ? "restart" : "reload",
 				holder->id, holder->proc_lcore);
 			mp_fsm_apply(holder, MP_EV_RESTART, NULL);
 		}
@@ -79,10 +85,14 @@ step(struct mp_sup *s)
 	if (removal_pending(s))
 		return;
 	s->reloading = false;
-	__atomic_store_n(&s->o->shm->generation, s->o->shm->generation + 1,
-			 __ATOMIC_RELEASE);
-	mp_info("reload applied: generation %" PRIu64, s->o->shm->generation);
-	mp_notify("READY=1");
+	if (s->roll_restart_only) {
+		mp_info("restart done");
+	} else {
+		__atomic_store_n(&s->o->shm->generation, s->o->shm->generation + 1,
+				 __ATOMIC_RELEASE);
+		mp_info("reload applied: generation %" PRIu64, s->o->shm->generation);
+		mp_notify("READY=1");
+	}
 	if (s->reload_pending) {
 		s->reload_pending = false;
 		mp_rollout_begin(s);
@@ -103,44 +113,70 @@ mp_rollout_changed(struct mp_sup *s, struct mp_worker *w,
 	step(s);
 }
 
-static void
+int
+mp_rollout_restart(struct mp_sup *s, uint64_t ids)
+{
+	if (s->reloading || s->stopping)
+		return -EBUSY;
+	s->reloading = true;
+	s->roll_restart_only = true;
+	s->rolling = -1;
+	s->roll_queue = ids;
+	step(s);
+	return 0;
+}
+
+static int
 refuse(const struct mp_sup *s, const char *why)
 {
 	mp_err("reload refused%s, keeping generation %" PRIu64, why,
 	       s->o->shm->generation);
 	mp_notify("READY=1");
+	return -EINVAL;
 }
 
 void
 mp_rollout_begin(struct mp_sup *s)
 {
+	if (s->reloading) {
+		s->reload_pending = true;
+		mp_info("SIGHUP during a reload: queued");
+		return;
+	}
+	mp_rollout_reload(s, NULL, 0);
+}
+
+int
+mp_rollout_reload(struct mp_sup *s, char *err, size_t errlen)
+{
 	struct mp_reload_plan plan;
-	char err[MP_ERR_LEN];
+	char why[MP_ERR_LEN];
 	struct mp_config next;
 	struct mp_worker *w;
 	unsigned int i, id;
 	uint64_t bit;
 	int rc;
 
-	if (s->reloading) {
-		s->reload_pending = true;
-		mp_info("SIGHUP during a reload: queued");
-		return;
-	}
+	if (s->reloading || s->stopping)
+		return -EBUSY;
 	mp_notify("RELOADING=1");
-	rc = mp_config_load(s->cfg->path, &next, err, sizeof(err));
+	rc = mp_config_load(s->cfg->path, &next, why, sizeof(why));
 	if (rc < 0) {
-		mp_err("%s", err);
-		refuse(s, "");
-		return;
+		mp_err("%s", why);
+		if (err != NULL)
+			snprintf(err, errlen, "%s", why);
+		return refuse(s, "");
 	}
-	rc = mp_spawn_check_programs(&next);
+	rc = mp_spawn_check_programs(&next, why, sizeof(why));
 	if (rc == 0)
 		rc = mp_reload_plan(s->cfg, &next, &plan);
 	if (rc < 0) {
 		mp_config_free(&next);
-		refuse(s, rc == -ENOMEM ? ": out of memory" : "");
-		return;
+		if (rc == -ENOMEM)
+			snprintf(why, sizeof(why), "out of memory");
+		if (err != NULL)
+			snprintf(err, errlen, "%s", why);
+		return refuse(s, rc == -ENOMEM ? ": out of memory" : "");
 	}
 	for (i = 0; i < plan.nb_needs_restart; i++)
 		mp_warn("reload: %s changed: needs restart, keeping the running value",
@@ -158,6 +194,7 @@ mp_rollout_begin(struct mp_sup *s)
 			       offsetof(struct mp_worker_conf, program));
 	}
 	s->reloading = true;
+	s->roll_restart_only = false;
 	s->rolling = -1;
 	s->roll_queue = plan.restarted;
 	for (id = 0; id < MP_MAX_WORKERS; id++) {
@@ -171,10 +208,14 @@ mp_rollout_begin(struct mp_sup *s)
 			mp_wtable_set_configured(w, true);
 			mp_fsm_apply(w, MP_EV_START, NULL);
 		} else if (w->configured && !(plan.restarted & bit) &&
-			   w->state == MP_W_FATAL) {
-			/* A reload gives fatal workers another chance. */
+			   (w->state == MP_W_FATAL || w->state == MP_W_STOPPED)) {
+			/*
+			 * A reload gives fatal workers another chance, and
+			 * starts those an operator stopped.
+			 */
 			s->roll_queue |= bit;
 		}
 	}
 	step(s);
+	return 0;
 }

@@ -88,7 +88,7 @@ spawn(struct mp_sup *s, struct mp_worker *w)
 	uv_process_t *proc;
 	int rc;
 
-	if (mp_spawn_resolve_program(s->cfg, &w->conf, program) < 0) {
+	if (mp_spawn_resolve_program(s->cfg, &w->conf, program, NULL, 0) < 0) {
 		snprintf(fail.what, sizeof(fail.what), "spawn failed: not executable");
 		mp_fsm_apply(w, MP_EV_SPAWN_FAILED, &fail);
 		return;
@@ -195,8 +195,10 @@ mp_spawn_init(struct mp_sup *s)
 
 int
 mp_spawn_resolve_program(const struct mp_config *cfg,
-			 const struct mp_worker_conf *conf, char *out)
+			 const struct mp_worker_conf *conf, char *out,
+			 char *err, size_t errlen)
 {
+	char why[MP_ERR_LEN];
 	const char *program = conf->program != NULL ? conf->program : cfg->workers.program;
 	char self[PATH_MAX - 16];
 	ssize_t n;
@@ -215,22 +217,26 @@ mp_spawn_resolve_program(const struct mp_config *cfg,
 		snprintf(out, PATH_MAX, "%s/mpworker", self);
 	}
 	if (access(out, X_OK) != 0) {
-		mp_err("worker %u: program \"%s\" is not executable: %s", conf->id,
-		       out, strerror(errno));
+		snprintf(why, sizeof(why), "worker %u: program \"%s\" is not "
+			 "executable: %s", conf->id, out, strerror(errno));
+		mp_err("%s", why);
+		if (err != NULL)
+			snprintf(err, errlen, "%s", why);
 		return -ENOENT;
 	}
 	return 0;
 }
 
 int
-mp_spawn_check_programs(const struct mp_config *cfg)
+mp_spawn_check_programs(const struct mp_config *cfg, char *err, size_t errlen)
 {
 	char program[PATH_MAX];
 	unsigned int i;
 	int rc = 0;
 
 	for (i = 0; i < cfg->workers.nb_instances; i++)
-		if (mp_spawn_resolve_program(cfg, &cfg->workers.instances[i], program) < 0)
+		if (mp_spawn_resolve_program(cfg, &cfg->workers.instances[i], program,
+					     rc == 0 ? err : NULL, errlen) < 0)
 			rc = -ENOENT;
 	return rc;
 }

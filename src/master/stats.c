@@ -2,7 +2,9 @@
 /*
  * The periodic stats: port and per-worker packet rates and drops every
  * stats.interval_s, shown by view.c as a live table when an operator
- * watches the master's terminal, as one log line otherwise.
+ * watches the master's terminal, as one log line otherwise.  The rates
+ * are kept for mpctl status too, so they are sampled every second when
+ * the periodic line is off.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -78,11 +80,14 @@ on_stats(uv_timer_t *timer)
 		};
 		format_counters(&slot.nf, v.workers[v.nb_workers - 1].counters,
 				sizeof(v.workers[0].counters));
+		w->rx_pps = v.workers[v.nb_workers - 1].rx_pps;
+		w->tx_pps = v.workers[v.nb_workers - 1].tx_pps;
 		w->prev_rx = slot.stats.rx;
 		w->prev_tx = slot.stats.tx;
 	}
 	s->stats_ms = now;
-	mp_view_print(&v, s->tty);
+	if (s->cfg->stats.interval_s != 0)
+		mp_view_print(&v, s->tty);
 }
 
 void
@@ -90,8 +95,9 @@ mp_stats_arm(struct mp_sup *s)
 {
 	unsigned int ms = s->cfg->stats.interval_s * 1000;
 
+	if (ms == 0)
+		ms = 1000;
 	s->stats.data = s;
 	uv_timer_stop(&s->stats);
-	if (ms != 0)
-		uv_timer_start(&s->stats, on_stats, ms, ms);
+	uv_timer_start(&s->stats, on_stats, ms, ms);
 }

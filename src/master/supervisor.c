@@ -98,6 +98,7 @@ act_changed(struct mp_worker *w, enum mp_worker_state from)
 	struct mp_sup *s = w->sup;
 
 	mp_rollout_changed(s, w, from);
+	mp_control_changed(s, w, from);
 	mp_shutdown_changed(s);
 	notify_ready_once(s);
 	/* A start ended or an lcore came free: another may spawn now. */
@@ -153,7 +154,7 @@ mp_sup_run(struct mp_config *cfg, struct mp_objects *o)
 	s->cfg = cfg;
 	s->o = o;
 	s->rolling = -1;
-	rc = mp_spawn_check_programs(cfg);
+	rc = mp_spawn_check_programs(cfg, NULL, 0);
 	if (rc < 0)
 		return rc;
 	rc = uv_loop_init(&s->loop);
@@ -161,6 +162,9 @@ mp_sup_run(struct mp_config *cfg, struct mp_objects *o)
 		mp_err("uv_loop_init() failed: %s", uv_strerror(rc));
 		return -ENOMEM;
 	}
+	rc = mp_control_start(s);
+	if (rc < 0)
+		return rc;
 	o->shm->nb_workers = cfg->workers.nb_instances;
 	mp_pool_poll_lanes(o->pool, cfg->workers.nb_instances);
 	o->shm->generation = 1;

@@ -58,6 +58,7 @@ struct mp_worker {
 	uint32_t ring_gen;
 
 	uint64_t prev_rx, prev_tx;	/* stats.c */
+	double rx_pps, tx_pps;		/* stats.c: over the last interval */
 };
 
 struct mp_sup {
@@ -75,7 +76,8 @@ struct mp_sup {
 	uv_timer_t stats;		/* stats.c */
 
 	/* rollout.c */
-	bool reloading;
+	bool reloading;			/* a rollout runs: a reload or a restart */
+	bool roll_restart_only;		/* mpctl restart: no new config */
 	bool reload_pending;		/* a SIGHUP arrived during a reload */
 	int rolling;			/* worker being restarted, or -1 */
 	uint64_t roll_queue;		/* workers still to restart */
@@ -188,13 +190,18 @@ struct mp_worker *mp_spawn_lcore_holder(const struct mp_sup *s,
 /*
  * The program of worker instance conf into out (PATH_MAX): the instance's,
  * else workers.program, else the mpworker beside this executable.  Returns
- * 0 or -ENOENT (logged) if it is not executable.
+ * 0 or -ENOENT if it is not executable: logged, and said in err unless
+ * err is NULL.
  */
 int mp_spawn_resolve_program(const struct mp_config *cfg,
-			     const struct mp_worker_conf *conf, char *out);
+			     const struct mp_worker_conf *conf, char *out,
+			     char *err, size_t errlen);
 
-/* Is every instance's program executable?  0, or -ENOENT (each logged). */
-int mp_spawn_check_programs(const struct mp_config *cfg);
+/*
+ * Is every instance's program executable?  0, or -ENOENT (each logged,
+ * the first said in err unless err is NULL).
+ */
+int mp_spawn_check_programs(const struct mp_config *cfg, char *err, size_t errlen);
 
 /*
  * Close and free a process handle of spawn()'s: one whose exit callback
@@ -250,12 +257,44 @@ void mp_reap_exit_cb(uv_process_t *proc, int64_t exit_status, int term_signal);
 
 /* rollout.c */
 
-/* SIGHUP: check the file again, plan the difference, roll it out. */
+/* SIGHUP: mp_rollout_reload(), or queued after the rollout that runs. */
 void mp_rollout_begin(struct mp_sup *s);
+
+/*
+ * Check the file again, plan the difference and begin to roll it out.
+ * Returns 0 once begun (s->reloading is false again when it is over), or
+ * -EBUSY while a rollout runs or the master stops, or -EINVAL (the file
+ * is invalid) with the reason in err (FILE:LINE:COL: ...) if err is not
+ * NULL; the running config is left untouched then.
+ */
+int mp_rollout_reload(struct mp_sup *s, char *err, size_t errlen);
+
+/*
+ * Drain and replace the workers of ids one at a time, as a reload does
+ * with the changed ones.  Returns 0 once begun, or -EBUSY while a
+ * rollout runs or the master stops.
+ */
+int mp_rollout_restart(struct mp_sup *s, uint64_t ids);
 
 /* The observer's news for the rollout. */
 void mp_rollout_changed(struct mp_sup *s, struct mp_worker *w,
 			enum mp_worker_state from);
+
+/* control.c */
+
+/*
+ * Serve control.socket (mode 0600, or 0660 with control.group).  Returns
+ * 0, or a negative errno after logging why (the path is another
+ * process's socket, not a socket, or cannot be bound).
+ */
+int mp_control_start(struct mp_sup *s);
+
+/* The observer's news for requests waiting on a worker or a rollout. */
+void mp_control_changed(struct mp_sup *s, struct mp_worker *w,
+			enum mp_worker_state from);
+
+/* Answer what still waits, close every client and remove the socket. */
+void mp_control_close(struct mp_sup *s);
 
 /* shutdown.c */
 

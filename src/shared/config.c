@@ -1696,6 +1696,80 @@ mp_config_load(const char *path, struct mp_config *cfg, char *err, size_t errlen
 	return rc;
 }
 
+/*
+ * Only what mpctl needs, from a file that may not pass the checker (an
+ * operator editing it, about to run mpctl reload): its YAML must parse,
+ * control.socket and eal.file_prefix must be valid if present, nothing
+ * else is looked at.
+ */
+int
+mp_config_control_socket(const char *path, char **socket_path, char *err,
+			 size_t errlen)
+{
+	const yaml_node_t *root, *n;
+	struct mp_config cfg;
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	struct parse p;
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	*socket_path = NULL;
+	rc = read_file(path, &buf, &len, err, errlen);
+	if (rc < 0)
+		return rc;
+	memset(&p, 0, sizeof(p));
+	p.path = path;
+	p.buf = buf;
+	p.len = len;
+	p.cfg = &cfg;
+	p.err = err;
+	p.errlen = errlen;
+	rc = check_tokens(&p);
+	if (rc == 0)
+		rc = check_events(&p);
+	if (rc == 0)
+		rc = mp_config_defaults(&cfg);
+	if (rc < 0)
+		goto fail_buf;
+	rc = parser_open(&p, &parser);
+	if (rc < 0)
+		goto fail_cfg;
+	if (!yaml_parser_load(&parser, &doc)) {
+		rc = fail_yaml(&p, &parser);
+		goto fail_parser;
+	}
+	p.doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	n = find_value(&p, find_value(&p, root, "control"), "socket");
+	if (n != NULL) {
+		rc = get_string(&p, n, "control.socket", true,
+				sizeof(((struct sockaddr_un *)0)->sun_path) - 1,
+				&cfg.control.socket);
+	} else {
+		n = find_value(&p, find_value(&p, root, "eal"), "file_prefix");
+		rc = n != NULL ? check_prefix(&p, n) : 0;
+		if (rc == 0 && asprintf(&cfg.control.socket, "/run/mpmaster-%s.sock",
+					cfg.eal.file_prefix) < 0) {
+			cfg.control.socket = NULL;
+			rc = fail_input(err, errlen, -ENOMEM, path, "out of memory");
+		}
+	}
+	if (rc == 0) {
+		*socket_path = cfg.control.socket;
+		cfg.control.socket = NULL;
+	}
+	yaml_document_delete(&doc);
+fail_parser:
+	yaml_parser_delete(&parser);
+fail_cfg:
+	mp_config_free(&cfg);
+fail_buf:
+	free(buf);
+	return rc;
+}
+
 void
 mp_config_free(struct mp_config *cfg)
 {

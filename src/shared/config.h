@@ -142,6 +142,17 @@ int mp_config_parse_listen(const char *s, struct sockaddr_storage *addr,
 			   socklen_t *len);
 
 /*
+ * The control socket of the config at path, for mpctl: control.socket,
+ * else the default of eal.file_prefix.  Lenient on purpose: the file only
+ * has to be YAML with valid values for those two keys, so that mpctl
+ * reaches the master while the file is being edited.  Returns 0 and a
+ * heap string in *socket_path (the caller frees it), or a negative errno
+ * with one line in err (FILE:LINE:COL: ... for the file's errors).
+ */
+int mp_config_control_socket(const char *path, char **socket_path, char *err,
+			     size_t errlen);
+
+/*
  * Fill *cfg with the defaults of SPEC.md (no workers: instances are
  * required).  Returns 0 or -ENOMEM.
  */
