@@ -293,8 +293,9 @@ worker_status(struct mp_sup *s, struct mp_worker *w, uint64_t now)
 		w->state == MP_W_RUNNING && w->running_ms != 0 ?
 		(double)(now - w->running_ms) / 1000.0 : 0.0));
 	json_object_object_add(o, "last_exit", json_object_new_string(slot.last_exit));
-	json_object_object_add(o, "rx_pps", decimal1(w->rx_pps));
-	json_object_object_add(o, "tx_pps", decimal1(w->tx_pps));
+	/* A stopped worker's last interval is not its rate. */
+	json_object_object_add(o, "rx_pps", decimal1(w->proc != NULL ? w->rx_pps : 0));
+	json_object_object_add(o, "tx_pps", decimal1(w->proc != NULL ? w->tx_pps : 0));
 	json_object_object_add(o, "rx", json_object_new_uint64(slot.stats.rx));
 	json_object_object_add(o, "tx", json_object_new_uint64(slot.stats.tx));
 	json_object_object_add(o, "drops", json_object_new_uint64(slot.stats.drops));
