@@ -21,6 +21,8 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,9 +187,36 @@ on_timeout(uv_timer_t *timer)
 	kill_hook(h);
 }
 
+/*
+ * A child starts with the affinity of the thread that forks it, the main
+ * lcore's, whose CPU is by default the distributor's too.  A hook is
+ * control-plane work and must not take cycles from the busy-polling
+ * distributor, and on this project's VM a process exiting on that CPU can
+ * stall the kernel for seconds (README, dpdk-dumpcap).  So the main
+ * thread forks hooks from the other CPUs: widen its affinity for the
+ * uv_spawn() and restore it.  Returns whether saved must be restored.
+ */
+static bool
+affinity_off_distributor(cpu_set_t *saved)
+{
+	long cpu, n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	if (pthread_getaffinity_np(pthread_self(), sizeof(*saved), saved) != 0)
+		return false;
+	CPU_ZERO(&set);
+	for (cpu = 0; cpu < n && cpu < CPU_SETSIZE; cpu++)
+		if (cpu != (long)H.s->cfg->distributor.cpu)
+			CPU_SET(cpu, &set);
+	return CPU_COUNT(&set) != 0 &&
+	       pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
+}
+
 static void
 spawn(struct hook *h, const char *program)
 {
+	cpu_set_t saved;
+	bool moved;
 	char id[32], from[32], to[32], pid[32], last[80], prefix[64], what[64];
 	const char *const extra[] = { id, from, to, pid, last, prefix };
 	uv_stdio_container_t stdio[3];
@@ -227,7 +256,10 @@ spawn(struct hook *h, const char *program)
 	h->busy = true;
 	h->exited = false;
 	H.nb_busy++;
+	moved = affinity_off_distributor(&saved);
 	rc = uv_spawn(&H.s->loop, &h->proc, &opt);
+	if (moved)
+		pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
 	free(opt.env);
 	mp_output_started(out, h->proc.pid, rc);
 	if (rc < 0) {

@@ -295,8 +295,8 @@ void mp_shutdown_changed(struct mp_sup *s);
  * state name (mp_worker_state_name(): PENDING and STARTING are both
  * "starting", so that change runs none), with MP_WORKER_ID, MP_OLD_STATE,
  * MP_NEW_STATE, MP_PID (0 if none), MP_LAST_EXIT and MP_FILE_PREFIX added
- * to the master's environment, in its own process group, its stdout and
- * stderr logged as "hook[PID]: ".  It never blocks the loop: at most
+ * to the master's environment, in its own process group and off the
+ * distributor's CPU, its stdout and stderr logged as "hook[PID]: ".  It never blocks the loop: at most
  * MP_HOOKS_MAX_RUNNING run at once, further events wait in a queue of
  * MP_HOOKS_QUEUE_LEN, in order; when it is full an event is dropped and
  * counted, and each such episode logs one warning with the count.  A hook
