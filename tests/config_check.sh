@@ -1,7 +1,7 @@
 #!/bin/bash
 # `mpmaster -t` validates a config without touching DPDK: exit 0 for a good
 # file, exit 1 with one FILE:LINE:COL line for a bad one.  Usage errors
-# exit 1 too; -h and -V exit 0.
+# exit 1 too; -h/--help and -V/--version exit 0.
 . "$(dirname "$0")/lib.sh"
 
 expect_invalid() {	# NAME LINE:COL PHRASE, config on stdin
@@ -126,6 +126,15 @@ grep -q "^$T/absent.yaml: " "$T/out" || fail "missing file: $(cat "$T/out")"
 rc=0
 "$MPMASTER" -x >"$T/out" 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "bad option: exit $rc"
-"$MPMASTER" -h | grep -q '^Usage: mpmaster' || fail "-h"
-"$MPMASTER" -V | grep -q '^mpmaster [0-9]' || fail "-V"
+# -h and --help, -V and --version: exit 0, the same output.
+for opt in -h --help -V --version; do
+	"$MPMASTER" $opt >"$T/$opt.out" 2>&1 || fail "$opt: exit $?: $(cat "$T/$opt.out")"
+done
+grep -q '^Usage: mpmaster' "$T/-h.out" || fail "-h: $(cat "$T/-h.out")"
+cmp -s "$T/-h.out" "$T/--help.out" || fail "--help differs from -h: $(cat "$T/--help.out")"
+grep -q -- '--version' "$T/-h.out" || fail "-h does not mention --version"
+grep -Eq '^mpmaster [0-9][^ ]* \(DPDK [0-9]+\.[0-9]+' "$T/-V.out" || fail "-V: $(cat "$T/-V.out")"
+cmp -s "$T/-V.out" "$T/--version.out" || fail "--version differs from -V: $(cat "$T/--version.out")"
+[ "$(grep -o DPDK "$T/-V.out" | wc -l)" = 1 ] || fail "-V names DPDK more than once: $(cat "$T/-V.out")"
+log "version: $(cat "$T/-V.out")"
 log "PASS"

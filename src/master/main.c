@@ -25,11 +25,13 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_log.h>
 #include <rte_version.h>
 
 #include "log.h"
 #include "master.h"
 #include "pool.h"
+#include "supervisor.h"
 
 #ifndef MP_SYSCONFDIR
 #define MP_SYSCONFDIR "/etc"
@@ -43,7 +45,8 @@ usage(FILE *out)
 		"       mpmaster -t [-c FILE]          check the config and exit (0 valid, 1 invalid)\n"
 		"       mpmaster -s stop|reload [-c FILE]\n"
 		"                                      signal the master running FILE\n"
-		"       mpmaster -V | -h               version | this help\n"
+		"       mpmaster -V | --version        version\n"
+		"       mpmaster -h | --help           this help\n"
 		"\n"
 		"FILE defaults to %s/mp.yaml.  Exit codes: 0 clean stop, 1 config or\n"
 		"usage error, 2 start-up failure, 3 stopped but DPDK's release hung.\n",
@@ -200,6 +203,70 @@ init_watch_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * DPDK's log lines (EAL's and every library's) go through our logger, so
+ * that log_file holds everything, each line with the same timestamp and
+ * prefix as ours and at its DPDK level.  DPDK writes a message with one
+ * vfprintf() and then fflush()es the stream, under the stream's lock, so
+ * these run one at a time and on the thread that logs; a message may
+ * still come in pieces, so a line is collected until its newline, and a
+ * line longer than the buffer is logged in pieces.  mp_log() never calls
+ * back into DPDK.
+ */
+static struct {
+	size_t len;
+	char buf[1024];
+} eal_line;
+
+static void
+eal_log_emit(void)
+{
+	int level = rte_log_cur_msg_loglevel();
+	enum mp_log_level ours;
+
+	if (level <= (int)RTE_LOG_ERR)
+		ours = MP_LOG_ERR;
+	else if (level == (int)RTE_LOG_WARNING)
+		ours = MP_LOG_WARN;
+	else if (level < (int)RTE_LOG_DEBUG)
+		ours = MP_LOG_INFO;
+	else
+		ours = MP_LOG_DEBUG;
+	mp_log(ours, "%.*s", (int)eal_line.len, eal_line.buf);
+	eal_line.len = 0;
+}
+
+static ssize_t
+eal_log_write(void *cookie, const char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < size; i++) {
+		if (buf[i] == '\n') {
+			eal_log_emit();
+			continue;
+		}
+		eal_line.buf[eal_line.len++] = buf[i];
+		if (eal_line.len == sizeof(eal_line.buf))
+			eal_log_emit();
+	}
+	return (ssize_t)size;
+}
+
+/* Before rte_eal_init(), whose own stream would otherwise take over. */
+static void
+eal_log_open(void)
+{
+	static const cookie_io_functions_t io = { .write = eal_log_write };
+	FILE *f = fopencookie(NULL, "w", io);
+
+	if (f == NULL || rte_openlog_stream(f) != 0) {
+		mp_warn("cannot route DPDK's log through ours: %s", strerror(errno));
+		if (f != NULL)
+			fclose(f);
+	}
+}
+
 static int
 eal_init(const struct mp_config *cfg, const char *argv0)
 {
@@ -336,6 +403,7 @@ run(struct mp_config *cfg, char **argv)
 		return MP_EXIT_STARTUP;
 	if (check_not_running(cfg) < 0)
 		return MP_EXIT_STARTUP;
+	eal_log_open();
 	if (eal_init(cfg, argv[0]) < 0)
 		return MP_EXIT_STARTUP;
 	rc = mp_pool_register();
@@ -390,6 +458,11 @@ out:
 int
 main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *path = MP_SYSCONFDIR "/mp.yaml", *sig = NULL;
 	char err[MP_ERR_LEN];
 	struct mp_config cfg;
@@ -403,7 +476,7 @@ main(int argc, char **argv)
 	 * the default back from uv_spawn().
 	 */
 	signal(SIGPIPE, SIG_IGN);
-	while ((opt = getopt(argc, argv, "c:ts:Vh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:ts:Vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;
@@ -415,7 +488,8 @@ main(int argc, char **argv)
 			sig = optarg;
 			break;
 		case 'V':
-			printf("mpmaster %s (DPDK %s)\n", PACKAGE_VERSION, rte_version());
+			/* rte_version() is "DPDK 22.11.11": it names DPDK itself. */
+			printf("mpmaster %s (%s)\n", PACKAGE_VERSION, rte_version());
 			return MP_EXIT_OK;
 		case 'h':
 			usage(stdout);
@@ -434,6 +508,12 @@ main(int argc, char **argv)
 	rc = mp_config_load(path, &cfg, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "%s\n", err);
+		return MP_EXIT_CONFIG;
+	}
+	/* Where it could run: -t says what a start would. */
+	if (sig == NULL && mp_hooks_check(&cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", path, err);
+		mp_config_free(&cfg);
 		return MP_EXIT_CONFIG;
 	}
 	if (test) {

@@ -14,8 +14,8 @@
 #include "supervisor.h"
 
 /* What an exit looked like, for the log and for /mp/workers last_exit. */
-static void
-describe_exit(char *buf, size_t len, int64_t exit_status, int term_signal)
+void
+mp_reap_describe(char *buf, size_t len, int64_t exit_status, int term_signal)
 {
 	if (term_signal != 0)
 		snprintf(buf, len, "signal %d (SIG%s)", term_signal,
@@ -31,7 +31,7 @@ mp_reap_exit_cb(uv_process_t *proc, int64_t exit_status, int term_signal)
 	struct mp_worker *w = proc->data;
 	struct mp_worker_exit exit = { .clean = exit_status == 0 && term_signal == 0 };
 
-	describe_exit(exit.what, sizeof(exit.what), exit_status, term_signal);
+	mp_reap_describe(exit.what, sizeof(exit.what), exit_status, term_signal);
 	mp_crash_repair(w->sup, w);
 	if (w->running_ms == 0)
 		mp_lock_repair_request(w->sup, w);

@@ -166,7 +166,8 @@ mp_reload_plan(const struct mp_config *cur, struct mp_config *next,
 		       sizeof(cur->workers.restart)) != 0 ||
 		cur->workers.stop_timeout_ms != next->workers.stop_timeout_ms ||
 		cur->workers.heartbeat_timeout_ms != next->workers.heartbeat_timeout_ms ||
-		cur->stats.interval_s != next->stats.interval_s;
+		cur->stats.interval_s != next->stats.interval_s ||
+		str_differs(cur->hooks.on_state_change, next->hooks.on_state_change);
 
 	for (id = 0; id < MP_MAX_WORKERS; id++) {
 		a = id < cur->workers.nb_instances ? &cur->workers.instances[id] : NULL;

@@ -23,7 +23,7 @@ struct mp_reload_plan {
 	uint64_t added;		/* worker ids to start */
 	uint64_t removed;	/* worker ids to drain and stop for good */
 	uint64_t restarted;	/* worker ids to restart one at a time */
-	bool live_changes;	/* restart policy, timeouts, stats, mode */
+	bool live_changes;	/* restart policy, timeouts, stats, mode, hooks */
 };
 
 /*

@@ -4,8 +4,9 @@
  * stops first so that rings stop filling, then every worker gets SIGTERM,
  * drains its ring and exits; stragglers get SIGKILL after stop_timeout_ms
  * (the state machine's stop timeout).  A second stop signal kills them at
- * once, wherever they are.  Once no worker has a process left, every
- * handle of ours is closed so that uv_run() returns.
+ * once, wherever they are.  Once no worker has a process left and the
+ * hooks of their last state changes have run (hooks.c bounds that wait),
+ * every handle of ours is closed so that uv_run() returns.
  */
 #include <signal.h>
 #include <string.h>
@@ -41,17 +42,25 @@ finish(struct mp_sup *s)
 	close_if_open((uv_handle_t *)&s->stats);
 	close_if_open((uv_handle_t *)&s->spawn_poll);
 	close_if_open((uv_handle_t *)&s->repair_retry);
+	mp_hooks_close(s);
 	for (id = 0; id < MP_MAX_WORKERS; id++)
 		close_if_open((uv_handle_t *)&s->w[id].timer);
 	mp_control_close(s);
 	mp_info("all workers stopped");
 }
 
+/* The hooks of the last state changes have run, or were given up on. */
+static void
+hooks_drained(struct mp_sup *s)
+{
+	mp_shutdown_changed(s);
+}
+
 void
 mp_shutdown_changed(struct mp_sup *s)
 {
 	if (s->stopping && !uv_is_closing((uv_handle_t *)&s->tick) &&
-	    !mp_sup_any_alive(s))
+	    !mp_sup_any_alive(s) && mp_hooks_drain(s, hooks_drained))
 		finish(s);
 }
 

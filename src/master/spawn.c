@@ -75,14 +75,49 @@ mp_spawn_close(uv_process_t *proc)
 	uv_close((uv_handle_t *)proc, free_handle);
 }
 
+extern char **environ;
+
+/* Does environment entry entry ("NAME=value") set the variable of extra? */
+static bool
+same_name(const char *entry, const char *extra)
+{
+	size_t n = strcspn(extra, "=");
+
+	return strncmp(entry, extra, n) == 0 && entry[n] == '=';
+}
+
+char **
+mp_spawn_env(const char *const *extra, unsigned int n)
+{
+	unsigned int i, k, used, nb = 0;
+	char **env;
+
+	while (environ[nb] != NULL)
+		nb++;
+	env = calloc(nb + n + 1, sizeof(*env));
+	if (env == NULL)
+		return NULL;
+	for (used = 0; used < n; used++)
+		env[used] = (char *)extra[used];
+	for (k = 0; k < nb; k++) {
+		for (i = 0; i < n && !same_name(environ[k], extra[i]); i++)
+			;
+		if (i == n)
+			env[used++] = environ[k];
+	}
+	return env;
+}
+
 static void
 spawn(struct mp_sup *s, struct mp_worker *w)
 {
 	struct mp_worker_inflight *in = &w->slot->inflight;
 	uv_process_options_t opt;
 	uv_stdio_container_t stdio[3];
+	static const char *const tagged[] = { MP_LOG_ENV_TAGGED "=1" };
 	struct mp_output *out[2];
 	struct mp_worker_exit fail = { .clean = false };
+	char name[16];
 	char program[PATH_MAX];
 	struct mp_strv argv;
 	uv_process_t *proc;
@@ -112,9 +147,12 @@ spawn(struct mp_sup *s, struct mp_worker *w)
 	memset(&opt, 0, sizeof(opt));
 	memset(stdio, 0, sizeof(stdio));
 	stdio[0].flags = UV_IGNORE;
-	mp_output_prepare(s, w->id, stdio, out);
+	snprintf(name, sizeof(name), "w%u", w->id);
+	mp_output_prepare(s, name, stdio, out);
 	opt.file = program;
 	opt.args = argv.v;
+	/* Its log lines come tagged only if they come through our pipe. */
+	opt.env = out[1] != NULL ? mp_spawn_env(tagged, 1) : NULL;
 	opt.exit_cb = mp_reap_exit_cb;
 	opt.stdio = stdio;
 	opt.stdio_count = 3;
@@ -122,6 +160,7 @@ spawn(struct mp_sup *s, struct mp_worker *w)
 	mp_wtable_set_process(w, 0, program);
 	rc = uv_spawn(&s->loop, proc, &opt);
 	mp_strv_free(&argv);
+	free(opt.env);
 	mp_output_started(out, proc->pid, rc);
 	if (rc < 0) {
 		mp_err("uv_spawn() failed while spawning worker %u (\"%s\"): %s",
@@ -230,7 +269,7 @@ mp_spawn_resolve_program(const struct mp_config *cfg,
 int
 mp_spawn_check_programs(const struct mp_config *cfg, char *err, size_t errlen)
 {
-	char program[PATH_MAX];
+	char program[PATH_MAX], why[PATH_MAX + 128];
 	unsigned int i;
 	int rc = 0;
 
@@ -238,5 +277,11 @@ mp_spawn_check_programs(const struct mp_config *cfg, char *err, size_t errlen)
 		if (mp_spawn_resolve_program(cfg, &cfg->workers.instances[i], program,
 					     rc == 0 ? err : NULL, errlen) < 0)
 			rc = -ENOENT;
+	if (mp_hooks_check(cfg, why, sizeof(why)) < 0) {
+		mp_err("%s: %s", cfg->path, why);
+		if (rc == 0 && err != NULL)
+			snprintf(err, errlen, "%s: %s", cfg->path, why);
+		rc = -ENOENT;
+	}
 	return rc;
 }

@@ -97,6 +97,7 @@ act_changed(struct mp_worker *w, enum mp_worker_state from)
 {
 	struct mp_sup *s = w->sup;
 
+	mp_hooks_changed(s, w, from);
 	mp_rollout_changed(s, w, from);
 	mp_control_changed(s, w, from);
 	mp_shutdown_changed(s);

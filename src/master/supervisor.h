@@ -151,17 +151,26 @@ bool mp_wtable_reclaim_acked(const struct mp_sup *s, uint32_t gen);
 /* worker_output.c */
 
 /*
- * Prepare the stdout and stderr pipes of a worker about to be spawned into
- * stdio[1] and stdio[2] (falling back to the master's own on failure);
- * out[0..1] receive the pipes' state (NULL where it fell back).  After
- * uv_spawn(), call mp_output_started() with its result: each pipe is read
- * until the worker closes it, then frees itself; if the spawn failed, it
- * is closed and freed at once.
+ * Prepare the stdout and stderr pipes of a child about to be spawned (a
+ * worker, a hook) into stdio[1] and stdio[2] (falling back to the
+ * master's own on failure); out[0..1] receive the pipes' state (NULL where
+ * it fell back).  Its lines are logged as "NAME[PID]: line" (name at most
+ * 15 bytes: "w3", "hook"), at the level of a "<N>" tag if the line has one.
+ * After uv_spawn(), call mp_output_started() with its result: each pipe is
+ * read until the child closes it, then frees itself; if the spawn failed,
+ * it is closed and freed at once.
  */
 struct mp_output;
-void mp_output_prepare(struct mp_sup *s, unsigned int id, uv_stdio_container_t *stdio,
+void mp_output_prepare(struct mp_sup *s, const char *name, uv_stdio_container_t *stdio,
 		       struct mp_output **out);
 void mp_output_started(struct mp_output **out, int pid, int spawn_rc);
+
+/*
+ * Between the two: the pipes do not keep the loop alive.  For a child
+ * whose descendants may hold them open after it exited (a hook's
+ * background job), so that they can never keep the master from ending.
+ */
+void mp_output_detach(struct mp_output **out);
 
 /* spawn.c */
 
@@ -198,10 +207,19 @@ int mp_spawn_resolve_program(const struct mp_config *cfg,
 			     char *err, size_t errlen);
 
 /*
- * Is every instance's program executable?  0, or -ENOENT (each logged,
- * the first said in err unless err is NULL).
+ * Is every instance's program executable, and the hook program if there
+ * is one (mp_hooks_check())?  0, or -ENOENT (each logged, the first said
+ * in err unless err is NULL).
  */
 int mp_spawn_check_programs(const struct mp_config *cfg, char *err, size_t errlen);
+
+/*
+ * The environment of a child: the n entries of extra ("NAME=value") and
+ * every entry of the master's own environment that none of them
+ * overrides, in a NULL-terminated array that points into both (free() the
+ * array only).  NULL if out of memory.
+ */
+char **mp_spawn_env(const char *const *extra, unsigned int n);
 
 /*
  * Close and free a process handle of spawn()'s: one whose exit callback
@@ -255,6 +273,9 @@ void mp_health_kick(struct mp_sup *s);
  */
 void mp_reap_exit_cb(uv_process_t *proc, int64_t exit_status, int term_signal);
 
+/* What an exit looked like: "exit 1", "signal 9 (SIGKILL)". */
+void mp_reap_describe(char *buf, size_t len, int64_t exit_status, int term_signal);
+
 /* rollout.c */
 
 /* SIGHUP: mp_rollout_reload(), or queued after the rollout that runs. */
@@ -303,6 +324,50 @@ void mp_shutdown_begin(struct mp_sup *s, int signum);
 
 /* The observer's news for a shutdown: ends the loop once all have stopped. */
 void mp_shutdown_changed(struct mp_sup *s);
+
+/* hooks.c: hooks.on_state_change */
+
+/*
+ * The program of hooks.on_state_change runs once per change of a worker's
+ * state name (mp_worker_state_name(): PENDING and STARTING are both
+ * "starting", so that change runs none), with MP_WORKER_ID, MP_OLD_STATE,
+ * MP_NEW_STATE, MP_PID (0 if none), MP_LAST_EXIT and MP_FILE_PREFIX added
+ * to the master's environment, in its own process group and off the
+ * distributor's CPU, its stdout and stderr logged as "hook[PID]: ".  It never blocks the loop: at most
+ * MP_HOOKS_MAX_RUNNING run at once, further events wait in a queue of
+ * MP_HOOKS_QUEUE_LEN, in order; when it is full an event is dropped and
+ * counted, and each such episode logs one warning with the count.  A hook
+ * still running after MP_HOOKS_TIMEOUT_MS is killed (SIGKILL to its
+ * process group).  The program is read from the running config when a
+ * hook starts, so a reload applies to the events still queued too.
+ */
+#define MP_HOOKS_MAX_RUNNING 4
+#define MP_HOOKS_QUEUE_LEN 256
+#define MP_HOOKS_TIMEOUT_MS 10000
+
+/* The observer's news for the hooks: w went from state from to w->state. */
+void mp_hooks_changed(struct mp_sup *s, const struct mp_worker *w,
+		      enum mp_worker_state from);
+
+/*
+ * Is cfg's hook program, if any, executable?  0, or -ENOENT with the
+ * reason in err ("hooks.on_state_change: ...").
+ */
+int mp_hooks_check(const struct mp_config *cfg, char *err, size_t len);
+
+/*
+ * Shutdown: true if no hook runs or waits.  Else the hooks running and
+ * queued get MP_HOOKS_TIMEOUT_MS more in all (then the running ones are
+ * killed and the queued ones dropped), and done(s) is called once none
+ * is left; false.
+ */
+bool mp_hooks_drain(struct mp_sup *s, void (*done)(struct mp_sup *s));
+
+/* Close the hooks' handles: once mp_hooks_drain() returned true. */
+void mp_hooks_close(struct mp_sup *s);
+
+/* How many events were dropped because the queue was full, or at shutdown. */
+unsigned long mp_hooks_dropped(void);
 
 /* stats.c */
 

@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
@@ -13,6 +15,7 @@
 static const char *log_ident = "mp";
 static enum mp_log_level log_max = MP_LOG_INFO;
 static unsigned long log_lines;
+static bool log_tagged;		/* MP_LOG_ENV_TAGGED: "<N>message" */
 
 unsigned long
 mp_log_lines(void)
@@ -23,8 +26,11 @@ mp_log_lines(void)
 void
 mp_log_init(const char *ident, enum mp_log_level max_level)
 {
+	const char *tagged = getenv(MP_LOG_ENV_TAGGED);
+
 	log_ident = ident;
 	log_max = max_level;
+	log_tagged = tagged != NULL && strcmp(tagged, "1") == 0;
 }
 
 /*
@@ -36,6 +42,7 @@ void
 mp_log(enum mp_log_level level, const char *fmt, ...)
 {
 	static const char *const names[] = { "error", "warning", "info", "debug" };
+	static const char priorities[] = { '3', '4', '6', '7' };
 	char line[1024];
 	struct timeval tv;
 	struct tm tm;
@@ -45,12 +52,20 @@ mp_log(enum mp_log_level level, const char *fmt, ...)
 
 	if (level > log_max)
 		return;
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	len = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-	n = snprintf(line + len, sizeof(line) - len, ".%03ldZ %s[%d]: %s: ",
-		     (long)tv.tv_usec / 1000, log_ident, (int)getpid(), names[level]);
-	len += (size_t)n;
+	if (log_tagged) {
+		line[0] = '<';
+		line[1] = priorities[level];
+		line[2] = '>';
+		len = 3;
+	} else {
+		gettimeofday(&tv, NULL);
+		gmtime_r(&tv.tv_sec, &tm);
+		len = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
+		n = snprintf(line + len, sizeof(line) - len, ".%03ldZ %s[%d]: %s: ",
+			     (long)tv.tv_usec / 1000, log_ident, (int)getpid(),
+			     names[level]);
+		len += (size_t)n;
+	}
 	va_start(ap, fmt);
 	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
 	va_end(ap);

@@ -15,7 +15,20 @@ enum mp_log_level {
 	MP_LOG_DEBUG,
 };
 
-/* Set the program name shown in each line and the most verbose level kept. */
+/*
+ * Set with the value "1" in the environment of a process whose stderr is
+ * the master's pipe (the master sets it when it spawns a worker): its lines
+ * are then "<N>message", N the syslog priority of the level (3 error,
+ * 4 warning, 6 info, 7 debug), and the master, which reads them, adds its
+ * own timestamp, name and pid (worker_output.c).  A process run by hand
+ * keeps the full format.
+ */
+#define MP_LOG_ENV_TAGGED "MP_LOG_TAGGED"
+
+/*
+ * Set the program name shown in each line and the most verbose level kept;
+ * the format follows MP_LOG_ENV_TAGGED.
+ */
 void mp_log_init(const char *ident, enum mp_log_level max_level);
 
 void mp_log(enum mp_log_level level, const char *fmt, ...)

@@ -128,6 +128,16 @@ START_TEST(test_restart_policy_change_applies_live)
 }
 END_TEST
 
+START_TEST(test_hook_change_applies_live)
+{
+	next.hooks.on_state_change = strdup("/usr/local/bin/mp-hook");
+	ck_assert_int_eq(mp_reload_plan(&cur, &next, &plan), 0);
+	ck_assert(plan.live_changes);
+	ck_assert_uint_eq(plan.restarted, 0);
+	ck_assert_uint_eq(plan.nb_needs_restart, 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -138,6 +148,7 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_same_config_changes_nothing);
+	tcase_add_test(tc, test_hook_change_applies_live);
 	tcase_add_test(tc, test_added_and_removed_workers);
 	tcase_add_test(tc, test_cpu_change_restarts_only_that_worker);
 	tcase_add_test(tc, test_program_change_restarts_every_worker);
