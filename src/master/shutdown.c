@@ -43,6 +43,7 @@ finish(struct mp_sup *s)
 	close_if_open((uv_handle_t *)&s->repair_retry);
 	for (id = 0; id < MP_MAX_WORKERS; id++)
 		close_if_open((uv_handle_t *)&s->w[id].timer);
+	mp_metrics_stop(s);
 	mp_info("all workers stopped");
 }
 

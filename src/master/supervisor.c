@@ -161,6 +161,11 @@ mp_sup_run(struct mp_config *cfg, struct mp_objects *o)
 		mp_err("uv_loop_init() failed: %s", uv_strerror(rc));
 		return -ENOMEM;
 	}
+	rc = mp_metrics_start(s);
+	if (rc < 0) {
+		uv_loop_close(&s->loop);
+		return rc;
+	}
 	o->shm->nb_workers = cfg->workers.nb_instances;
 	mp_pool_poll_lanes(o->pool, cfg->workers.nb_instances);
 	o->shm->generation = 1;
