@@ -3,7 +3,8 @@
  * GET /metrics on metrics.listen, served by libmicrohttpd from the
  * supervisor's libuv loop: the daemon runs without a thread of its own,
  * in epoll mode, and its epoll descriptor is one more handle of the loop
- * (a uv_poll_t), with a uv_timer_t for the timeouts MHD asks for.  So the
+ * (a uv_poll_t), with a uv_timer_t for the timeouts MHD asks for (and a
+ * uv_idle_t for those of 0 ms, see metrics_run()).  So the
  * page is rendered on the loop thread, from the supervisor's own data,
  * with no second reader of the worker table.
  *
@@ -39,6 +40,7 @@ struct mp_metrics {
 	struct MHD_Daemon *daemon;
 	uv_poll_t poll;			/* MHD's epoll descriptor */
 	uv_timer_t timer;		/* MHD_get_timeout() */
+	uv_idle_t again;		/* a timeout of 0: run on the next iteration */
 	bool starting;			/* inside MHD_start_daemon() */
 	char start_err[256];		/* what MHD said while starting */
 	uint64_t log_ms;		/* when a message of MHD's was last logged */
@@ -49,9 +51,36 @@ struct mp_metrics {
 static struct mp_metrics metrics;
 
 /*
- * MHD's error log.  While it starts, the first message is the cause of a
- * failure (the bind's); later ones are mostly about clients, which a
- * flood of them must not turn into a flood of log lines.
+ * A warning about serving, at most one per MP_METRICS_LOG_GAP_MS: most are
+ * about clients, and a flood of clients must not become a flood of log
+ * lines.  The next one logged says how many were left out.
+ */
+static void __attribute__((format(printf, 2, 3)))
+metrics_warn(struct mp_metrics *m, const char *fmt, ...)
+{
+	uint64_t now = mp_now_ms();
+	char what[256];
+	va_list ap;
+
+	if (m->log_ms != 0 && now - m->log_ms < MP_METRICS_LOG_GAP_MS) {
+		m->log_suppressed++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (m->log_suppressed != 0)
+		mp_warn("metrics: %s (and %u more messages not logged)", what,
+			m->log_suppressed);
+	else
+		mp_warn("metrics: %s", what);
+	m->log_ms = now;
+	m->log_suppressed = 0;
+}
+
+/*
+ * MHD's error log.  While it starts, its first message is the cause of a
+ * failure (the bind's), kept for the one line that reports it.
  */
 static void __attribute__((format(printf, 2, 0)))
 on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -59,29 +88,15 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	struct mp_metrics *m = cls;
 	char line[256];
 	size_t n;
-	uint64_t now;
 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	n = strlen(line);
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '.'))
 		line[--n] = '\0';
-	if (m->starting) {
-		if (m->start_err[0] == '\0')
-			snprintf(m->start_err, sizeof(m->start_err), "%s", line);
-		return;
-	}
-	now = mp_now_ms();
-	if (m->log_ms != 0 && now - m->log_ms < MP_METRICS_LOG_GAP_MS) {
-		m->log_suppressed++;
-		return;
-	}
-	if (m->log_suppressed != 0)
-		mp_warn("metrics: libmicrohttpd: %s (%u more messages not logged)",
-			line, m->log_suppressed);
-	else
-		mp_warn("metrics: libmicrohttpd: %s", line);
-	m->log_ms = now;
-	m->log_suppressed = 0;
+	if (!m->starting)
+		metrics_warn(m, "libmicrohttpd: %s", line);
+	else if (m->start_err[0] == '\0')
+		snprintf(m->start_err, sizeof(m->start_err), "%s", line);
 }
 
 static enum MHD_Result
@@ -128,7 +143,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 			     "method not allowed: GET or HEAD\n", "GET, HEAD");
 	err = mp_metrics_render(m->sup, &text);
 	if (err < 0) {
-		mp_err("metrics: rendering /metrics failed: %s", strerror(-err));
+		metrics_warn(m, "rendering /metrics failed: %s", strerror(-err));
 		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 			     "rendering the metrics failed\n", NULL);
 	}
@@ -144,11 +159,15 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 }
 
 static void on_timer(uv_timer_t *timer);
+static void on_again(uv_idle_t *idle);
 
 /*
  * Let MHD do what is due (accept, read, answer, time out), then wake
- * again when it says: it asks for 0 ms while a connection it watches
- * edge-triggered may still have data it has not read.
+ * again when it says.  It says 0 ms while a connection it watches
+ * edge-triggered may still have data it has not read: that is an idle
+ * handle, run once per loop iteration after the I/O and the timers, not a
+ * timer of 0 ms, which libuv 1.44 runs again and again within one
+ * iteration when its callback re-arms it, starving every other handle.
  */
 static void
 metrics_run(struct mp_metrics *m)
@@ -156,11 +175,17 @@ metrics_run(struct mp_metrics *m)
 	MHD_UNSIGNED_LONG_LONG ms;
 
 	if (MHD_run(m->daemon) != MHD_YES)
-		mp_warn("metrics: MHD_run() failed");
-	if (MHD_get_timeout(m->daemon, &ms) == MHD_YES)
-		uv_timer_start(&m->timer, on_timer, ms, 0);
-	else
+		metrics_warn(m, "MHD_run() failed");
+	if (MHD_get_timeout(m->daemon, &ms) != MHD_YES) {
 		uv_timer_stop(&m->timer);
+		uv_idle_stop(&m->again);
+	} else if (ms == 0) {
+		uv_timer_stop(&m->timer);
+		uv_idle_start(&m->again, on_again);
+	} else {
+		uv_idle_stop(&m->again);
+		uv_timer_start(&m->timer, on_timer, ms, 0);
+	}
 }
 
 static void
@@ -170,11 +195,19 @@ on_timer(uv_timer_t *timer)
 }
 
 static void
+on_again(uv_idle_t *idle)
+{
+	metrics_run(idle->data);
+}
+
+static void
 on_poll(uv_poll_t *poll, int status, int events)
 {
+	struct mp_metrics *m = poll->data;
+
 	if (status < 0)
-		mp_warn("metrics: polling MHD's epoll descriptor: %s", uv_strerror(status));
-	metrics_run(poll->data);
+		metrics_warn(m, "polling MHD's epoll descriptor: %s", uv_strerror(status));
+	metrics_run(m);
 }
 
 int
@@ -207,7 +240,7 @@ mp_metrics_start(struct mp_sup *s)
 			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)MP_METRICS_TIMEOUT_S,
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MP_METRICS_CONN_MEMORY,
 			MHD_OPTION_END);
-	err = errno;
+	err = errno;	/* often the bind's; the log line says more */
 	m->starting = false;
 	if (m->daemon == NULL) {
 		mp_err("metrics.listen %s: cannot serve /metrics: %s", cfg->metrics.listen,
@@ -233,6 +266,8 @@ mp_metrics_start(struct mp_sup *s)
 	m->poll.data = m;
 	uv_timer_init(&s->loop, &m->timer);
 	m->timer.data = m;
+	uv_idle_init(&s->loop, &m->again);
+	m->again.data = m;
 	uv_poll_start(&m->poll, UV_READABLE, on_poll);
 	mp_info("metrics: serving http://%s/metrics", cfg->metrics.listen);
 	return 0;
@@ -252,6 +287,7 @@ mp_metrics_stop(struct mp_sup *s)
 		return;
 	uv_close((uv_handle_t *)&m->poll, NULL);
 	uv_close((uv_handle_t *)&m->timer, NULL);
+	uv_close((uv_handle_t *)&m->again, NULL);
 	MHD_stop_daemon(m->daemon);
 	m->daemon = NULL;
 }

@@ -150,17 +150,18 @@ put_label_value(struct mp_metrics_buf *b, const char *v, size_t max)
 
 	put_bytes(b, "\"", 1);
 	while (i < n) {
+		len = utf8_len(s + i, n - i);
 		if (s[i] == '\\')
-			put_bytes(b, "\\\\", 2), len = 1;
+			put_bytes(b, "\\\\", 2);
 		else if (s[i] == '"')
-			put_bytes(b, "\\\"", 2), len = 1;
+			put_bytes(b, "\\\"", 2);
 		else if (s[i] == '\n')
-			put_bytes(b, "\\n", 2), len = 1;
-		else if ((len = utf8_len(s + i, n - i)) != 0)
+			put_bytes(b, "\\n", 2);
+		else if (len != 0)
 			put_bytes(b, v + i, len);
 		else
-			put_bytes(b, "\xef\xbf\xbd", 3), len = 1;
-		i += len;
+			put_bytes(b, "\xef\xbf\xbd", 3);	/* U+FFFD */
+		i += len != 0 ? len : 1;
 	}
 	put_bytes(b, "\"", 1);
 }
