@@ -15,10 +15,18 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Worker 1 runs mpworker under a file name a label must escape.
+# Worker 1 runs the tests' NF (tests/nf/tiny_nf.c: counters seen, dropped,
+# misrouted), built against this build tree's libmpworker, under a file
+# name a label must escape.
+command -v cc >/dev/null || skip "needs a C compiler"
 mkdir -p "$T/bin"
 odd='w"q\x'
-ln -s "$top_builddir/mpworker" "$T/bin/$odd"
+# shellcheck disable=SC2046
+cc -O2 "$top_srcdir/tests/nf/tiny_nf.c" -o "$T/bin/$odd" \
+	$(pkg-config --define-variable=libdir="$top_builddir/src/worker" \
+		--define-variable=includedir="$top_srcdir/src/worker" \
+		--cflags --libs "$top_builddir/libmpworker.pc") >"$T/cc.log" 2>&1 ||
+	fail "building tests/nf/tiny_nf.c failed: $(tail -5 "$T/cc.log")"
 PORT=$(free_port)
 write_config "$T/mp.yaml" 2
 python3 -c '
@@ -43,12 +51,13 @@ scrape() {
 got=$(scrape "$T/m1") || fail "GET /metrics failed"
 [ "$got" = "200 text/plain; version=0.0.4; charset=utf-8" ] || fail "GET /metrics: $got"
 
-# promtool: the page parses, and its linter finds nothing but the one name
-# SPEC.md fixes (a gauge named *_count, which the linter keeps for
-# histograms and summaries).
+# promtool: the page parses, and its linter finds nothing but two names
+# SPEC.md fixes: a gauge named *_count (the linter keeps the suffix for
+# histograms and summaries) and a counter with "counter" in its name.
 rc=0
 promtool check metrics <"$T/m1" >"$T/lint" 2>&1 || rc=$?
-grep -v '^mp_worker_ring_count non-histogram and non-summary metrics should not have "_count" suffix$' \
+grep -v -e '^mp_worker_ring_count non-histogram and non-summary metrics should not have "_count" suffix$' \
+	-e "^mp_worker_nf_counter_total metric name should not include type 'counter'$" \
 	"$T/lint" >"$T/lint.other" || true
 if [ "$rc" != 0 ] && { [ "$rc" != 3 ] || [ -s "$T/lint.other" ]; }; then
 	fail "promtool check metrics exited $rc: $(cat "$T/lint")"
@@ -76,6 +85,14 @@ done
 grep -qx 'mp_worker_up{id="0",program="mpworker"} 1' "$T/m1" || fail "mp_worker_up of worker 0"
 grep -qxF 'mp_worker_up{id="1",program="w\"q\\x"} 1' "$T/m1" ||
 	fail "mp_worker_up of worker 1 (escaped program name): $(grep 'mp_worker_up{id="1"' "$T/m1")"
+# The NF's counters, worker 1's only, the ones that count what arrives
+# above 0 (they are read from the slot, as /mp/workers reads them).
+[ "$(grep -c '^mp_worker_nf_counter_total{' "$T/m1")" = 3 ] ||
+	fail "not 3 NF counter lines: $(grep '^mp_worker_nf_counter_total{' "$T/m1")"
+for c in seen dropped misrouted; do
+	grep -Eq "^mp_worker_nf_counter_total\{id=\"1\",name=\"$c\"\} [1-9][0-9]*$" "$T/m1" ||
+		fail "NF counter $c of worker 1: $(grep "name=\"$c\"" "$T/m1")"
+done
 # One line per state name, 1 for running only.
 for i in 0 1; do
 	[ "$(grep -c "^mp_worker_state{id=\"$i\"," "$T/m1")" = 7 ] || fail "worker $i: not 7 state lines"
