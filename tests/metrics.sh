@@ -179,6 +179,14 @@ up=$(curl -sS --max-time 10 "http://127.0.0.1:$PROM_PORT/api/v1/query?query=up" 
 [ "$up" = 1 ] || fail "Prometheus's up for the master is $up"
 kill -TERM "$PROM_PID"
 wait "$PROM_PID" 2>/dev/null || true
+
+# A reload replaces the config the page is rendered from: still served on
+# the same address, the generation counted.
+kill -HUP "$MASTER_PID"
+wait_until 60 grep -q 'reload applied: generation 2' "$T/master.log" || fail "reload not applied"
+got=$(scrape "$T/m2") || fail "GET /metrics after the reload failed"
+[ "${got%% *}" = 200 ] || fail "GET /metrics after the reload: $got"
+grep -qx 'mp_config_generation 2' "$T/m2" || fail "mp_config_generation after the reload: $(grep generation "$T/m2")"
 stop_master
 
 # metrics.listen that cannot be bound: a port in use, an address that is
