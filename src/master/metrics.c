@@ -165,9 +165,10 @@ static void on_again(uv_idle_t *idle);
  * Let MHD do what is due (accept, read, answer, time out), then wake
  * again when it says.  It says 0 ms while a connection it watches
  * edge-triggered may still have data it has not read: that is an idle
- * handle, run once per loop iteration after the I/O and the timers, not a
- * timer of 0 ms, which libuv 1.44 runs again and again within one
- * iteration when its callback re-arms it, starving every other handle.
+ * handle, run once per loop iteration (after the timers; the poll for
+ * I/O then does not block), not a timer of 0 ms, which libuv 1.44 runs
+ * again and again within one iteration when its callback re-arms it,
+ * starving every other handle.
  */
 static void
 metrics_run(struct mp_metrics *m)
