@@ -18,6 +18,7 @@
 struct rte_mempool;
 struct rte_ring;
 struct rte_memzone;
+struct rte_eth_stats;
 
 /* Exit codes of mpmaster (SPEC.md). */
 #define MP_EXIT_OK 0
@@ -273,6 +274,31 @@ int mp_telemetry_register(const struct mp_config *cfg, struct mp_objects *o);
  * one answers an error.  Safe to call if nothing was registered.
  */
 void mp_telemetry_close(void);
+
+/* Readings shared by the telemetry commands and /metrics; any thread. */
+
+/* Since worker slot s's last heartbeat; 0 without a process or a beat. */
+uint64_t mp_telemetry_heartbeat_age_ms(const struct mp_objects *o,
+				       const struct mp_worker_slot *s);
+
+/* Packets queued on worker id's ring, and its capacity. */
+void mp_telemetry_ring_use(const struct mp_objects *o, unsigned int id,
+			   unsigned int *count, unsigned int *size);
+
+struct mp_pool_use {
+	uint64_t in_use;	/* mbufs out of the pool */
+	uint64_t free;		/* in the pool and its caches */
+	uint64_t size;
+};
+
+/*
+ * The packet pool's use.  The two counts are read one after the other
+ * while packets move: under traffic they need not add up to size.
+ */
+void mp_telemetry_pool_use(const struct mp_objects *o, struct mp_pool_use *u);
+
+/* rte_eth_stats_get() of port, all zero if it fails. */
+void mp_telemetry_port_stats(uint16_t port, struct rte_eth_stats *st);
 
 /* notify.c */
 

@@ -45,6 +45,7 @@ finish(struct mp_sup *s)
 	mp_hooks_close(s);
 	for (id = 0; id < MP_MAX_WORKERS; id++)
 		close_if_open((uv_handle_t *)&s->w[id].timer);
+	mp_metrics_stop(s);
 	mp_control_close(s);
 	mp_info("all workers stopped");
 }

@@ -166,6 +166,11 @@ mp_sup_run(struct mp_config *cfg, struct mp_objects *o)
 	rc = mp_control_start(s);
 	if (rc < 0)
 		return rc;
+	rc = mp_metrics_start(s);
+	if (rc < 0) {
+		mp_control_close(s);
+		return rc;
+	}
 	o->shm->nb_workers = cfg->workers.nb_instances;
 	mp_pool_poll_lanes(o->pool, cfg->workers.nb_instances);
 	o->shm->generation = 1;

@@ -15,6 +15,7 @@
  *   spawn.c crash_repair.c lock_repair.c
  *                                actions
  *   worker_table.c worker_output.c restart.c reload.c stats.c
+ *   metrics.c metrics_text.c
  *
  * News travels up through one observer hook that supervisor.c installs
  * (mp_fsm_ops.changed), so an event source can wait for "worker 3 is
@@ -373,5 +374,32 @@ unsigned long mp_hooks_dropped(void);
 
 /* (Re)arm the periodic stats view for cfg->stats.interval_s. */
 void mp_stats_arm(struct mp_sup *s);
+
+/* metrics.c: GET /metrics, served from the loop */
+
+/*
+ * With metrics.listen set: listen there and serve /metrics from s's loop
+ * until mp_metrics_stop().  Returns 0 (also when it is off) or a negative
+ * errno, after one line naming metrics.listen and the cause.
+ */
+int mp_metrics_start(struct mp_sup *s);
+
+/* Close the handles mp_metrics_start() put on the loop, then the server. */
+void mp_metrics_stop(struct mp_sup *s);
+
+/* metrics_text.c */
+
+struct mp_metrics_buf {
+	char *p;		/* NUL-terminated text, malloc()ed */
+	size_t len;
+	size_t cap;
+	int err;		/* the first failure while rendering */
+};
+
+/*
+ * Render every family of /metrics into b (zeroed first; the caller frees
+ * b->p).  Loop thread only.  Returns 0, or -ENOMEM or -E2BIG (b->p NULL).
+ */
+int mp_metrics_render(const struct mp_sup *s, struct mp_metrics_buf *b);
 
 #endif /* MP_SUPERVISOR_H */

@@ -54,15 +54,47 @@ tel_leave(void)
 	pthread_rwlock_unlock(&tel_lock);
 }
 
-static uint64_t
-heartbeat_age_ms(const struct mp_worker_slot *s)
+/*
+ * The readings below are shared with /metrics (metrics_text.c), so that
+ * the two views of the pipeline never disagree on what a figure means.
+ * They read shared memory only and may run on any thread.
+ */
+
+uint64_t
+mp_telemetry_heartbeat_age_ms(const struct mp_objects *o,
+			      const struct mp_worker_slot *s)
 {
 	uint64_t now = rte_rdtsc();
 
 	if (s->pid == 0 || s->stats.heartbeat_tsc == 0 ||
 	    now < s->stats.heartbeat_tsc)
 		return 0;
-	return (now - s->stats.heartbeat_tsc) * 1000 / tel_obj->shm->tsc_hz;
+	return (now - s->stats.heartbeat_tsc) * 1000 / o->shm->tsc_hz;
+}
+
+void
+mp_telemetry_ring_use(const struct mp_objects *o, unsigned int id,
+		      unsigned int *count, unsigned int *size)
+{
+	const struct rte_ring *ring = o->rings[id];
+
+	*count = ring ? rte_ring_count(ring) : 0;
+	*size = ring ? rte_ring_get_capacity(ring) : 0;
+}
+
+void
+mp_telemetry_pool_use(const struct mp_objects *o, struct mp_pool_use *u)
+{
+	u->in_use = rte_mempool_in_use_count(o->pool);
+	u->free = rte_mempool_avail_count(o->pool);
+	u->size = o->pool->size;
+}
+
+void
+mp_telemetry_port_stats(uint16_t port, struct rte_eth_stats *st)
+{
+	if (rte_eth_stats_get(port, st) != 0)
+		memset(st, 0, sizeof(*st));
 }
 
 /* The NF's counters of a worker, as "counters": {"name": value}. */
@@ -89,8 +121,7 @@ workers(struct rte_tel_data *d)
 {
 	struct mp_worker_slot s;
 	struct rte_tel_data *w;
-	struct rte_ring *ring;
-	unsigned int id;
+	unsigned int id, ring_count, ring_size;
 	char key[16];
 
 	rte_tel_data_start_dict(d);
@@ -101,7 +132,7 @@ workers(struct rte_tel_data *d)
 		w = rte_tel_data_alloc();
 		if (w == NULL)
 			return -ENOMEM;
-		ring = tel_obj->rings[id];
+		mp_telemetry_ring_use(tel_obj, id, &ring_count, &ring_size);
 		rte_tel_data_start_dict(w);
 		rte_tel_data_add_dict_int(w, "id", (int)id);
 		rte_tel_data_add_dict_int(w, "pid", s.pid);
@@ -113,11 +144,10 @@ workers(struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(w, "rx", s.stats.rx);
 		rte_tel_data_add_dict_u64(w, "tx", s.stats.tx);
 		rte_tel_data_add_dict_u64(w, "drops", s.stats.drops);
-		rte_tel_data_add_dict_u64(w, "heartbeat_age_ms", heartbeat_age_ms(&s));
-		rte_tel_data_add_dict_u64(w, "ring_count",
-					  ring ? rte_ring_count(ring) : 0);
-		rte_tel_data_add_dict_u64(w, "ring_size",
-					  ring ? rte_ring_get_capacity(ring) : 0);
+		rte_tel_data_add_dict_u64(w, "heartbeat_age_ms",
+					  mp_telemetry_heartbeat_age_ms(tel_obj, &s));
+		rte_tel_data_add_dict_u64(w, "ring_count", ring_count);
+		rte_tel_data_add_dict_u64(w, "ring_size", ring_size);
 		rte_tel_data_add_dict_string(w, "program", s.program);
 		add_counters(w, &s.nf);
 		snprintf(key, sizeof(key), "%u", id);
@@ -138,6 +168,7 @@ static int
 stats(struct rte_tel_data *d)
 {
 	const struct mp_dist_stats *ds = &tel_obj->shm->dist;
+	struct mp_pool_use pool;
 	struct rte_eth_stats st;
 	struct rte_tel_data *c;
 	unsigned int i;
@@ -149,8 +180,7 @@ stats(struct rte_tel_data *d)
 		if (c == NULL)
 			return -ENOMEM;
 		rte_tel_data_start_dict(c);
-		if (rte_eth_stats_get(tel_obj->shm->ports[i], &st) != 0)
-			memset(&st, 0, sizeof(st));
+		mp_telemetry_port_stats(tel_obj->shm->ports[i], &st);
 		rte_tel_data_add_dict_u64(c, "rx", st.ipackets);
 		rte_tel_data_add_dict_u64(c, "tx", st.opackets);
 		rte_tel_data_add_dict_u64(c, "rx_missed", st.imissed);
@@ -170,11 +200,10 @@ stats(struct rte_tel_data *d)
 	c = rte_tel_data_alloc();
 	if (c != NULL) {
 		rte_tel_data_start_dict(c);
-		rte_tel_data_add_dict_u64(c, "in_use",
-					  rte_mempool_in_use_count(tel_obj->pool));
-		rte_tel_data_add_dict_u64(c, "free",
-					  rte_mempool_avail_count(tel_obj->pool));
-		rte_tel_data_add_dict_u64(c, "size", tel_obj->pool->size);
+		mp_telemetry_pool_use(tel_obj, &pool);
+		rte_tel_data_add_dict_u64(c, "in_use", pool.in_use);
+		rte_tel_data_add_dict_u64(c, "free", pool.free);
+		rte_tel_data_add_dict_u64(c, "size", pool.size);
 	}
 	return add_container(d, "mempool", c);
 }
