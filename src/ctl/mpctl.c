@@ -29,6 +29,7 @@
 
 #include "config.h"
 #include "control_proto.h"
+#include "human.h"
 
 #define EXIT_REFUSED 1
 #define EXIT_NO_MASTER 2
@@ -191,20 +192,6 @@ get_double(json_object *o, const char *key)
 }
 
 static const char *
-human(double v, char *buf, size_t len)
-{
-	if (v >= 1e9)
-		snprintf(buf, len, "%.2fG", v / 1e9);
-	else if (v >= 1e6)
-		snprintf(buf, len, "%.2fM", v / 1e6);
-	else if (v >= 1e3)
-		snprintf(buf, len, "%.1fk", v / 1e3);
-	else
-		snprintf(buf, len, "%.0f", v);
-	return buf;
-}
-
-static const char *
 duration(double s, char *buf, size_t len)
 {
 	unsigned long t = (unsigned long)s;
@@ -248,8 +235,8 @@ print_status(json_object *st)
 		       (long long)get_int(w, "pid"), lc, (long long)get_int(w, "restarts"),
 		       duration(get_double(w, "uptime_s"), up, sizeof(up)),
 		       *get_str(w, "last_exit") ? get_str(w, "last_exit") : "-",
-		       human(get_double(w, "rx_pps"), rx, sizeof(rx)),
-		       human(get_double(w, "tx_pps"), tx, sizeof(tx)),
+		       mp_human(get_double(w, "rx_pps"), rx, sizeof(rx)),
+		       mp_human(get_double(w, "tx_pps"), tx, sizeof(tx)),
 		       (long long)get_int(w, "drops"), ring);
 	}
 }

@@ -173,6 +173,15 @@ family(struct mp_metrics_buf *b, const char *name, const char *type,
 	put(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A family of one unlabelled sample. */
+static void
+single(struct mp_metrics_buf *b, const char *name, const char *type,
+       const char *help, uint64_t value)
+{
+	family(b, name, type, help);
+	put(b, "%s %" PRIu64 "\n", name, value);
+}
+
 /* The families of one number per worker, labelled {id}. */
 static void
 per_worker(struct mp_metrics_buf *b, const struct metrics_worker *w,
@@ -337,32 +346,33 @@ put_totals(struct mp_metrics_buf *b, const struct mp_sup *s)
 	const char *dpdk = rte_version();
 	struct mp_pool_use pool;
 
-	family(b, "mp_distributor_rx_packets_total", "counter",
-	       "Packets the distributor received from the ports.");
-	put(b, "mp_distributor_rx_packets_total %" PRIu64 "\n", d->rx);
-	family(b, "mp_distributor_enqueued_total", "counter",
-	       "Packets the distributor handed to a worker's ring.");
-	put(b, "mp_distributor_enqueued_total %" PRIu64 "\n", d->enqueued);
-	family(b, "mp_distributor_dropped_total", "counter",
-	       "Packets the distributor dropped: rings full or no worker running.");
-	put(b, "mp_distributor_dropped_total %" PRIu64 "\n", d->dropped);
-	family(b, "mp_distributor_redistributed_total", "counter",
-	       "Packets taken back from the ring of a worker that stopped and handed to running ones.");
-	put(b, "mp_distributor_redistributed_total %" PRIu64 "\n", d->redistributed);
+	single(b, "mp_distributor_rx_packets_total", "counter",
+	       "Packets the distributor received from the ports.",
+	       d->rx);
+	single(b, "mp_distributor_enqueued_total", "counter",
+	       "Packets the distributor handed to a worker's ring.",
+	       d->enqueued);
+	single(b, "mp_distributor_dropped_total", "counter",
+	       "Packets the distributor dropped: rings full or no worker running.",
+	       d->dropped);
+	single(b, "mp_distributor_redistributed_total", "counter",
+	       "Packets taken back from the ring of a worker that stopped and handed to running ones.",
+	       d->redistributed);
 
 	mp_telemetry_pool_use(s->o, &pool);
-	family(b, "mp_mempool_in_use", "gauge",
-	       "Mbufs of the packet pool out of it: on rings, in bursts, with the ports.");
-	put(b, "mp_mempool_in_use %" PRIu64 "\n", pool.in_use);
-	family(b, "mp_mempool_free", "gauge",
-	       "Mbufs of the packet pool in it or in its caches.");
-	put(b, "mp_mempool_free %" PRIu64 "\n", pool.free);
-	family(b, "mp_mempool_size", "gauge", "Mbufs of the packet pool.");
-	put(b, "mp_mempool_size %" PRIu64 "\n", pool.size);
+	single(b, "mp_mempool_in_use", "gauge",
+	       "Mbufs of the packet pool out of it: on rings, in bursts, with the ports.",
+	       pool.in_use);
+	single(b, "mp_mempool_free", "gauge",
+	       "Mbufs of the packet pool in it or in its caches.",
+	       pool.free);
+	single(b, "mp_mempool_size", "gauge",
+	       "Mbufs of the packet pool.",
+	       pool.size);
 
-	family(b, "mp_config_generation", "gauge",
-	       "The config generation: 1 at start, +1 per applied reload.");
-	put(b, "mp_config_generation %" PRIu64 "\n", s->o->shm->generation);
+	single(b, "mp_config_generation", "gauge",
+	       "The config generation: 1 at start, +1 per applied reload.",
+	       s->o->shm->generation);
 	family(b, "mp_build_info", "gauge",
 	       "Always 1: the mpmaster and DPDK versions as labels.");
 	if (strncmp(dpdk, "DPDK ", 5) == 0)

@@ -9,23 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "human.h"
 #include "log.h"
 #include "master.h"
-
-/* 1234567 -> "1.23M"; keeps the table narrow. */
-static const char *
-human(double v, char *buf, size_t len)
-{
-	if (v >= 1e9)
-		snprintf(buf, len, "%.2fG", v / 1e9);
-	else if (v >= 1e6)
-		snprintf(buf, len, "%.2fM", v / 1e6);
-	else if (v >= 1e3)
-		snprintf(buf, len, "%.1fk", v / 1e3);
-	else
-		snprintf(buf, len, "%.0f", v);
-	return buf;
-}
 
 static void
 print_line(const struct mp_view *v)
@@ -72,8 +58,8 @@ print_table(const struct mp_view *v)
 		OUT("\033[%uA", last_rows);
 	OUT("\033[J\033[1mmpmaster\033[0m  generation %" PRIu64 "  %s  "
 	    "ports rx %s pps  tx %s pps  distributor drops %s\n",
-	    v->generation, v->mode, human(v->rx_pps, a, sizeof(a)),
-	    human(v->tx_pps, b, sizeof(b)), human((double)v->dist_dropped, c, sizeof(c)));
+	    v->generation, v->mode, mp_human(v->rx_pps, a, sizeof(a)),
+	    mp_human(v->tx_pps, b, sizeof(b)), mp_human((double)v->dist_dropped, c, sizeof(c)));
 	OUT("  %-4s %-9s %8s %9s %8s %10s %10s %10s  %s\n", "id", "state", "pid",
 	    "lcore@cpu", "restarts", "rx pps", "tx pps", "drops", "counters");
 	rows += 2;
@@ -83,15 +69,15 @@ print_table(const struct mp_view *v)
 
 		snprintf(where, sizeof(where), "%u@%u", w->lcore, w->cpu);
 		OUT("  %-4u %-9s %8d %9s %8u %10s %10s %10s  %s\n", w->id, w->state,
-		    w->pid, where, w->restarts, human(w->rx_pps, a, sizeof(a)),
-		    human(w->tx_pps, b, sizeof(b)), human((double)w->drops, c, sizeof(c)),
+		    w->pid, where, w->restarts, mp_human(w->rx_pps, a, sizeof(a)),
+		    mp_human(w->tx_pps, b, sizeof(b)), mp_human((double)w->drops, c, sizeof(c)),
 		    w->counters);
 		rows++;
 	}
 	for (i = 0; i < v->nb_ports; i++) {
 		OUT("  port %-3u rx %10s pps  tx %10s pps\n", v->ports[i].id,
-		    human(v->ports[i].rx_pps, a, sizeof(a)),
-		    human(v->ports[i].tx_pps, b, sizeof(b)));
+		    mp_human(v->ports[i].rx_pps, a, sizeof(a)),
+		    mp_human(v->ports[i].tx_pps, b, sizeof(b)));
 		rows++;
 	}
 #undef OUT
