@@ -34,7 +34,8 @@ if [ -e "\$d/block" ]; then
 fi
 if [ "\$(cat "\$d/hang" 2>/dev/null)" = "\$MP_WORKER_ID \$MP_NEW_STATE" ] &&
 	mkdir "\$d/hang.once" 2>/dev/null; then
-	sleep 1000 &
+	# A child that never ends on its own (it waits for /dev/null to grow).
+	tail -f /dev/null &
 	echo \$! >"\$d/hang.sleep"
 	echo \$\$ >"\$d/hang.pid"
 	wait
