@@ -21,7 +21,14 @@
  *    some day, so it is counted as lost and never freed here;
  *  - handed on earlier in the burst and not back: the port's, if the port
  *    keeps packets; on a port that frees inside the call that cannot be,
- *    and it is counted as lost rather than freed.
+ *    and it is counted as lost rather than freed;
+ *  - for a port that transmits through the primary: in the run being
+ *    enqueued onto the worker's ring to the transmitter, the transmitter's
+ *    if the ring's producer tail moved past it, else the worker's (a kill
+ *    inside the enqueue left the producer head ahead of the tail: it is
+ *    set back, so what was copied but not published is written again by
+ *    the next process); handed on earlier in the burst, the
+ *    transmitter's.
  *
  * The cache needs care: DPDK's put raises the cache's length before it
  * copies the pointer in, and its flush leaves the flushed pointers in
@@ -76,11 +83,15 @@ in_cache(struct rte_mempool_cache *c, const struct rte_mbuf *m, uint8_t *taken)
 
 enum fate { FREE, HOME, CACHED, PORT, LOST };
 
-/* Who owns pkts[i] of the dead worker's burst (see above). */
+/*
+ * Who owns pkts[i] of the dead worker's burst (see above); ring_took is
+ * how many packets of an MP_PHASE_RING run its ring to the transmitter
+ * took.
+ */
 static enum fate
 fate_of(const struct mp_sup *s, const struct mp_worker *w,
 	struct rte_mempool_cache *cache, uint8_t *taken, unsigned int i,
-	uint64_t step)
+	uint64_t step, uint32_t ring_took)
 {
 	const struct mp_worker_inflight *in = &w->slot->inflight;
 	unsigned int phase = MP_STEP_PHASE(step), done = MP_STEP_DONE(step);
@@ -94,6 +105,11 @@ fate_of(const struct mp_sup *s, const struct mp_worker *w,
 		return HOME;
 	if (current && phase == MP_PHASE_FREE)
 		return FREE;
+	if (current && phase == MP_PHASE_RING)
+		return i - in->run_start < ring_took ? PORT : FREE;
+	if (in->verdict[i] < RTE_MAX_ETHPORTS &&
+	    s->o->shm->port_tx_primary[in->verdict[i]])
+		return PORT;
 	frees_in_tx = in->verdict[i] < RTE_MAX_ETHPORTS &&
 		      s->o->shm->port_frees_in_tx[in->verdict[i]];
 	if (frees_in_tx && in_cache(cache, m, taken))
@@ -115,20 +131,26 @@ mp_crash_repair(struct mp_sup *s, struct mp_worker *w)
 	uint8_t taken[RTE_MEMPOOL_CACHE_MAX_SIZE * 2] = { 0 };
 	struct rte_mbuf *to_free[MP_BURST_MAX], *cached[MP_BURST_MAX];
 	unsigned int count[LOST + 1] = { 0 }, i, nfree = 0, ncached = 0;
+	struct rte_ring *tx_ring = s->o->tx_rings[w->id];
+	uint32_t n, ring_took = 0;
 	enum fate f;
-	uint32_t n;
 
 	mp_ring_repair_consumer(r);
+	mp_ring_repair_producer(tx_ring);
 	n = r->cons.tail - MP_STEP_POS(step);
-	if (n > MP_BURST_MAX || done > n || phase > MP_PHASE_FREE ||
-	    (phase != MP_PHASE_OWN && in->run_start > done)) {
+	if (phase == MP_PHASE_RING)
+		ring_took = tx_ring->prod.tail - in->tx_mark;
+	if (n > MP_BURST_MAX || done > n || phase > MP_PHASE_RING ||
+	    (phase != MP_PHASE_OWN && in->run_start > done) ||
+	    (phase == MP_PHASE_RING && ring_took > done - in->run_start)) {
 		mp_err("worker %u (pid %d) left an inconsistent in-flight record "
-		       "(step %#" PRIx64 ", ring tail %u): its burst is not recovered",
-		       w->id, w->pid, step, r->cons.tail);
+		       "(step %#" PRIx64 ", ring tail %u, transmitter ring %u/%u): "
+		       "its burst is not recovered", w->id, w->pid, step,
+		       r->cons.tail, in->tx_mark, tx_ring->prod.tail);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		f = fate_of(s, w, cache, taken, i, step);
+		f = fate_of(s, w, cache, taken, i, step, ring_took);
 		count[f]++;
 		if (f == FREE)
 			to_free[nfree++] = in->pkts[i];
@@ -144,7 +166,8 @@ mp_crash_repair(struct mp_sup *s, struct mp_worker *w)
 		w->slot->stats.drops += count[FREE] + count[LOST];
 		s->o->shm->leaked_by_crashes += count[LOST];
 		mp_info("worker %u (pid %d) died in a burst of %u packets: freed %u, "
-			"%u already back in the pool, %u with a port, %u lost",
+			"%u already back in the pool, %u with a port or the transmitter, "
+			"%u lost",
 			w->id, w->pid, n, count[FREE], count[HOME] + count[CACHED],
 			count[PORT], count[LOST]);
 	}

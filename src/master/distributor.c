@@ -34,6 +34,7 @@ struct dist_ctx {
 	struct rte_ring **rings;	/* every worker id's ring, made at start */
 	/* The distributor lcore's cache in the packet pool, or NULL. */
 	const struct rte_mempool_cache *cache;
+	struct mp_tx *tx;	/* the transmitter, if it runs in our loop */
 	/* Every (port, RX queue) pair to poll. */
 	uint16_t rx_port[MP_MAX_PORTS * MP_MAX_WORKERS];
 	uint16_t rx_queue[MP_MAX_PORTS * MP_MAX_WORKERS];
@@ -211,6 +212,7 @@ dist_main(void *arg)
 {
 	struct dist_ctx *d = arg;
 	struct mp_shm *shm = d->shm;
+	struct mp_tx *tx = d->tx;
 	struct rte_mbuf *pkts[MP_BURST_MAX];
 	uint64_t mask, word;
 	unsigned int i, n, got;
@@ -242,6 +244,8 @@ dist_main(void *arg)
 			got += n;
 			dispatch(d, pkts, n);
 		}
+		if (tx != NULL)
+			mp_tx_poll(tx);
 		word = __atomic_load_n(&shm->reclaim, __ATOMIC_ACQUIRE);
 		/* With none running, a dead worker's packets wait for its successor. */
 		if (unlikely(MP_RECLAIM_MASK(word) != 0) && d->nb_active != 0)
@@ -268,7 +272,7 @@ dist_main(void *arg)
 }
 
 int
-mp_dist_start(const struct mp_config *cfg, struct mp_objects *o)
+mp_dist_start(const struct mp_config *cfg, struct mp_objects *o, struct mp_tx *tx)
 {
 	struct dist_ctx *d;
 	unsigned int i, q;
@@ -278,6 +282,7 @@ mp_dist_start(const struct mp_config *cfg, struct mp_objects *o)
 	if (d == NULL)
 		return -ENOMEM;
 	d->shm = o->shm;
+	d->tx = tx;
 	d->nb_ports = cfg->nb_ports;
 	for (i = 0; i < cfg->nb_ports; i++) {
 		for (q = 0; q < o->shm->port_nb_rxq[i]; q++) {

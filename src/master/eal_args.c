@@ -65,9 +65,15 @@ mp_eal_primary_argv(const struct mp_config *cfg, const char *argv0,
 	rc |= strv_addf(out, "%s", argv0);
 	rc |= strv_addf(out, "--proc-type=primary");
 	rc |= strv_addf(out, "--file-prefix=%s", cfg->eal.file_prefix);
-	rc |= strv_addf(out, "--lcores=%u@%u,%u@%u", cfg->eal.main_lcore,
-			cfg->eal.main_cpu, cfg->distributor.lcore,
-			cfg->distributor.cpu);
+	if (mp_config_transmitter_own_lcore(cfg))
+		rc |= strv_addf(out, "--lcores=%u@%u,%u@%u,%u@%u", cfg->eal.main_lcore,
+				cfg->eal.main_cpu, cfg->distributor.lcore,
+				cfg->distributor.cpu, cfg->transmitter.lcore,
+				cfg->transmitter.cpu);
+	else
+		rc |= strv_addf(out, "--lcores=%u@%u,%u@%u", cfg->eal.main_lcore,
+				cfg->eal.main_cpu, cfg->distributor.lcore,
+				cfg->distributor.cpu);
 	rc |= strv_addf(out, "--main-lcore=%u", cfg->eal.main_lcore);
 	rc |= strv_addf(out, "-m");
 	rc |= strv_addf(out, "%u", cfg->eal.memory_mb);

@@ -394,6 +394,7 @@ static int
 run(struct mp_config *cfg, char **argv)
 {
 	struct mp_objects objects = { 0 };
+	struct mp_tx *tx = NULL;
 	bool pidfile = false, ports = false;
 	int status = MP_EXIT_STARTUP;
 	int rc;
@@ -434,7 +435,10 @@ run(struct mp_config *cfg, char **argv)
 	if (rc < 0)
 		goto out;
 	pidfile = true;
-	rc = mp_dist_start(cfg, &objects);
+	rc = mp_tx_start(cfg, &objects, &tx);
+	if (rc < 0)
+		goto out;
+	rc = mp_dist_start(cfg, &objects, tx);
 	if (rc < 0)
 		goto out;
 	rc = mp_sup_run(cfg, &objects);
@@ -443,6 +447,7 @@ run(struct mp_config *cfg, char **argv)
 		status = MP_EXIT_OK;
 
 out:
+	mp_tx_stop();	/* after the distributor, which may poll it */
 	mp_telemetry_close();
 	rc = release_dpdk(cfg, &objects, ports);
 	mp_rtfiles_remove(cfg->eal.file_prefix, &cfg->eal.args);

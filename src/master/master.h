@@ -28,11 +28,14 @@ struct rte_eth_stats;
 #define MP_EXIT_UNCLEAN 3
 
 /* The DPDK objects shared with the workers (objects.c). */
+struct mp_tx;
+
 struct mp_objects {
 	struct rte_mempool *pool;
 	const struct rte_memzone *mz;
 	struct mp_shm *shm;
-	struct rte_ring *rings[MP_MAX_WORKERS];
+	struct rte_ring *rings[MP_MAX_WORKERS];	/* distributor -> worker */
+	struct rte_ring *tx_rings[MP_MAX_WORKERS];	/* worker -> transmitter */
 };
 
 /* eal_args.c */
@@ -87,10 +90,17 @@ int mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 
 void mp_ports_stop(const struct mp_config *cfg);
 
+/* Does a configured port transmit through the primary (after start)? */
+bool mp_ports_any_primary(const struct mp_config *cfg, const struct mp_shm *shm);
+
 /* distributor.c */
 
-/* Launch the distributor on cfg->distributor.lcore.  Returns 0 or -errno. */
-int mp_dist_start(const struct mp_config *cfg, struct mp_objects *o);
+/*
+ * Launch the distributor on cfg->distributor.lcore; it polls tx (if not
+ * NULL) in its loop.  Returns 0 or -errno.
+ */
+int mp_dist_start(const struct mp_config *cfg, struct mp_objects *o,
+		  struct mp_tx *tx);
 
 /* Tell the distributor to stop and wait for its lcore to return. */
 void mp_dist_stop(const struct mp_config *cfg, struct mp_objects *o);
@@ -102,6 +112,29 @@ void mp_dist_stop(const struct mp_config *cfg, struct mp_objects *o);
  * not run.  Returns 0, or -ETIMEDOUT after timeout_ms.
  */
 int mp_dist_quiesce(unsigned int timeout_ms);
+
+/* transmitter.c */
+
+/*
+ * Start the transmitter if a port transmits through the primary: on its
+ * own lcore, or (transmitter.lcore unset) set *in_distributor for the
+ * distributor to poll it.  Returns 0 (also with nothing to start) or a
+ * negative errno after logging it.
+ */
+int mp_tx_start(const struct mp_config *cfg, struct mp_objects *o,
+		struct mp_tx **in_distributor);
+
+/*
+ * Send what workers handed over since the last call, one burst per worker
+ * ring.  Only on the transmitter's lcore.  Returns the packets moved.
+ */
+unsigned int mp_tx_poll(struct mp_tx *t);
+
+/*
+ * Once every worker and the distributor have stopped: stop the
+ * transmitter and send what is left on the workers' rings to it.
+ */
+void mp_tx_stop(void);
 
 /* audit.c */
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The objects the primary creates for its secondaries: the packet mempool,
- * the memzone holding struct mp_shm, and one single-producer
- * single-consumer ring per worker id (the distributor is the only producer,
- * the worker the only consumer).  Everything is made at start for every
+ * the memzone holding struct mp_shm, and two single-producer
+ * single-consumer rings per worker id: its input (the distributor is the
+ * only producer, the worker the only consumer) and its hand-over to the
+ * transmitter (the worker produces, the transmitter consumes).  Everything is made at start for every
  * worker id the config may ever name, so that a reload adding workers
  * makes no EAL allocation on the loop thread: EAL's allocations take the
  * locks a worker killed in its start-up can leave held (eal_locks.c).
@@ -25,15 +26,18 @@
 #include "pool.h"
 
 static int
-ring_create(const struct mp_config *cfg, struct mp_objects *o, unsigned int id)
+ring_create(const struct mp_config *cfg, bool to_transmitter, unsigned int id,
+	    struct rte_ring **out)
 {
 	char name[MP_RING_NAME_LEN];
 
-	snprintf(name, sizeof(name), MP_RING_NAME_FMT, id);
-	o->rings[id] = rte_ring_create(name, cfg->workers.ring_size,
-				       rte_socket_id(),
-				       RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (o->rings[id] == NULL) {
+	if (to_transmitter)
+		snprintf(name, sizeof(name), MP_TX_RING_NAME_FMT, id);
+	else
+		snprintf(name, sizeof(name), MP_RING_NAME_FMT, id);
+	*out = rte_ring_create(name, cfg->workers.ring_size, rte_socket_id(),
+			       RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (*out == NULL) {
 		mp_err("rte_ring_create() failed for \"%s\" (%u entries): %s",
 		       name, cfg->workers.ring_size, rte_strerror(rte_errno));
 		return -rte_errno;
@@ -56,6 +60,7 @@ mp_objects_create(const struct mp_config *cfg, struct mp_objects *o)
 	pool_conf.nb_lanes = MP_MAX_WORKERS;
 	pool_conf.cache_lcores[0] = cfg->eal.main_lcore;
 	pool_conf.cache_lcores[1] = cfg->distributor.lcore;
+	pool_conf.cache_lcores[2] = cfg->transmitter.lcore;
 	o->pool = mp_pool_create(MP_POOL_NAME, cfg->mempool.mbufs,
 				 cfg->mempool.cache, rte_socket_id(), &pool_conf);
 	if (o->pool == NULL) {
@@ -81,7 +86,9 @@ mp_objects_create(const struct mp_config *cfg, struct mp_objects *o)
 	o->shm->burst = cfg->distributor.burst;
 	o->shm->tsc_hz = rte_get_tsc_hz();
 	for (i = 0; i < MP_MAX_WORKERS; i++) {
-		rc = ring_create(cfg, o, i);
+		rc = ring_create(cfg, false, i, &o->rings[i]);
+		if (rc == 0)
+			rc = ring_create(cfg, true, i, &o->tx_rings[i]);
 		if (rc < 0)
 			goto fail;
 	}
@@ -98,10 +105,14 @@ mp_objects_return_queued(struct mp_objects *o)
 	struct rte_mbuf *m;
 	unsigned int i;
 
-	for (i = 0; i < MP_MAX_WORKERS; i++)
+	for (i = 0; i < MP_MAX_WORKERS; i++) {
 		while (o->rings[i] != NULL &&
 		       rte_ring_dequeue(o->rings[i], (void **)&m) == 0)
 			rte_pktmbuf_free(m);
+		while (o->tx_rings[i] != NULL &&
+		       rte_ring_dequeue(o->tx_rings[i], (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+	}
 }
 
 /*
@@ -115,10 +126,8 @@ mp_objects_free(struct mp_objects *o)
 	unsigned int i;
 
 	for (i = 0; i < MP_MAX_WORKERS; i++) {
-		if (o->rings[i] == NULL)
-			continue;
 		rte_ring_free(o->rings[i]);
-		o->rings[i] = NULL;
+		rte_ring_free(o->tx_rings[i]);
 	}
 	if (o->mz != NULL)
 		rte_memzone_free(o->mz);

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Port set-up.  As in DPDK's client_server_mp, each port has one RX queue,
- * polled by the distributor, and one TX queue per worker, so workers
- * transmit without locks: worker id N always uses TX queue N.
+ * Port set-up.  As in DPDK's client_server_mp, the distributor polls a
+ * port's RX queues, and each worker transmits on a TX queue of its own,
+ * so workers transmit without locks: worker id N always uses TX queue N.
+ * Some PMDs cannot transmit from a secondary process (their sockets and
+ * mappings exist only in the primary): on those ports workers hand their
+ * packets to the master's transmitter (transmitter.c), which sends on TX
+ * queue 0.
  */
 #include <errno.h>
 #include <string.h>
@@ -31,6 +35,36 @@ driver_frees_in_tx(const char *driver)
 		if (driver != NULL && strcmp(driver, sync[i]) == 0)
 			return true;
 	return false;
+}
+
+/*
+ * PMDs whose transmit works only in the process that probed the device
+ * (DPDK 22.11): AF_PACKET's socket and TX ring mapping, AF_XDP's socket and
+ * UMEM, vhost's device state live in the primary's memory alone; a
+ * secondary that calls their tx_burst dereferences nothing or the
+ * primary's file descriptors.
+ */
+static bool
+driver_tx_primary_only(const char *driver)
+{
+	static const char *const only[] = { "net_af_packet", "net_af_xdp", "net_vhost" };
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(only); i++)
+		if (driver != NULL && strcmp(driver, only[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * PMDs whose RX queues are made by their device arguments and all receive:
+ * AF_PACKET fans a socket's packets out over its qpairs sockets, so every
+ * one of its queues must be polled.
+ */
+static bool
+driver_rx_queues_fixed(const char *driver)
+{
+	return driver != NULL && strcmp(driver, "net_af_packet") == 0;
 }
 
 /*
@@ -72,34 +106,35 @@ port_conf_rss(uint16_t port, struct rte_eth_conf *conf)
 }
 
 /*
- * Configure and start one port; logs the failing ethdev call.  One RX queue
- * is enough, but some devices (net_tap) insist on as many RX as TX queues:
+ * Configure and start one port with nb_rxq RX queues; logs the failing
+ * ethdev call.  Some devices (net_tap) insist on as many RX as TX queues:
  * then the port gets min_txq of each (every RX queue holds mbufs, so not
  * the full worker range) and the distributor polls them all.  Sets
  * *nb_txq to what the port got.  Returns the number of RX queues or a
  * negative errno.
  */
 static int
-port_start(uint16_t port, uint16_t *nb_txq, uint16_t min_txq,
+port_start(uint16_t port, uint16_t nb_rxq, uint16_t *nb_txq, uint16_t min_txq,
 	   struct rte_mempool *pool)
 {
 	struct rte_eth_conf conf;
-	uint16_t nb_rxd = MP_RX_DESC, nb_txd = MP_TX_DESC;
-	uint16_t q, nb_rxq = 1;
+	uint16_t nb_rxd = nb_rxq > 1 ? MP_RX_DESC / 4 : MP_RX_DESC, nb_txd = MP_TX_DESC;
+	uint16_t q;
 	int rc;
 
 	memset(&conf, 0, sizeof(conf));
 	port_conf_rss(port, &conf);
 	rc = rte_eth_dev_configure(port, nb_rxq, *nb_txq, &conf);
-	if (rc < 0 && *nb_txq > 1) {
+	if (rc < 0 && *nb_txq != nb_rxq) {
 		*nb_txq = RTE_MIN(*nb_txq, min_txq);
+		*nb_txq = RTE_MAX(*nb_txq, nb_rxq);
 		nb_rxq = *nb_txq;
 		nb_rxd = MP_RX_DESC / 4;
 		rc = rte_eth_dev_configure(port, nb_rxq, *nb_txq, &conf);
 	}
 	if (rc < 0) {
-		mp_err("rte_eth_dev_configure() failed for port %u with %u TX queues: %s",
-		       port, *nb_txq, strerror(-rc));
+		mp_err("rte_eth_dev_configure() failed for port %u with %u RX and %u TX "
+		       "queues: %s", port, nb_rxq, *nb_txq, strerror(-rc));
 		return rc;
 	}
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd);
@@ -138,8 +173,64 @@ port_start(uint16_t port, uint16_t *nb_txq, uint16_t min_txq,
 }
 
 /*
- * TX queues are sized for every worker id the config allows, capped by what
- * the device offers, so that a reload adding workers needs no port restart.
+ * How port i transmits and how many RX queues it gets, from its config and
+ * its driver; one line naming the port and driver if it cannot work.
+ * nb_workers TX queues are what direct transmission needs.
+ */
+static int
+port_plan(const struct mp_config *cfg, unsigned int i,
+	  const struct rte_eth_dev_info *info, bool *primary, uint16_t *nb_rxq)
+{
+	const struct mp_port_conf *pc = &cfg->port_conf[i];
+	uint16_t port = cfg->ports[i];
+	const char *why = NULL;
+
+	if (info->max_tx_queues == 0 || info->max_rx_queues == 0) {
+		mp_err("port %u (%s) has no %s queue: it cannot be one of the ports",
+		       port, info->driver_name, info->max_tx_queues == 0 ? "TX" : "RX");
+		return -ENOTSUP;
+	}
+	if (driver_tx_primary_only(info->driver_name))
+		why = "its PMD cannot transmit from a worker's process";
+	else if (info->max_tx_queues < cfg->workers.nb_instances)
+		why = "it has fewer TX queues than there are workers";
+	switch (pc->tx) {
+	case MP_PORT_TX_AUTO:
+		*primary = why != NULL;
+		break;
+	case MP_PORT_TX_DIRECT:
+		if (why != NULL) {
+			mp_err("port %u (%s) cannot use tx: direct: %s (%u TX queues, "
+			       "%u workers); use tx: primary or auto", port,
+			       info->driver_name, why, info->max_tx_queues,
+			       cfg->workers.nb_instances);
+			return -ENOTSUP;
+		}
+		*primary = false;
+		break;
+	case MP_PORT_TX_PRIMARY:
+		*primary = true;
+		break;
+	}
+	if (pc->rx_queues != 0)
+		*nb_rxq = (uint16_t)pc->rx_queues;
+	else if (driver_rx_queues_fixed(info->driver_name))
+		*nb_rxq = info->max_rx_queues;
+	else
+		*nb_rxq = 1;
+	if (*nb_rxq > info->max_rx_queues || *nb_rxq > MP_MAX_RX_QUEUES) {
+		mp_err("port %u (%s) has %u RX queues, not the %u asked for in ports",
+		       port, info->driver_name, info->max_rx_queues, *nb_rxq);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Direct ports get a TX queue for every worker id the config allows,
+ * capped by what the device offers, so that a reload adding workers
+ * needs no port restart; ports that transmit through the primary get
+ * the transmitter's one.
  */
 int
 mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
@@ -147,6 +238,8 @@ mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 {
 	struct rte_eth_dev_info info;
 	uint16_t nb_txq = MP_MAX_WORKERS, port_txq, min_txq;
+	uint16_t nb_rxq[MP_MAX_PORTS];
+	bool primary = false;
 	unsigned int i;
 	uint16_t port;
 	int rc;
@@ -165,14 +258,17 @@ mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 			       port, strerror(-rc));
 			return rc;
 		}
-		if (info.max_tx_queues < nb_txq)
-			nb_txq = info.max_tx_queues;
+		rc = port_plan(cfg, i, &info, &primary, &nb_rxq[i]);
+		if (rc < 0)
+			return rc;
+		shm->port_tx_primary[port] = primary;
 		shm->port_frees_in_tx[port] = driver_frees_in_tx(info.driver_name);
-	}
-	if (nb_txq < cfg->workers.nb_instances) {
-		mp_err("the ports offer only %u TX queues each, but %u workers are "
-		       "configured", nb_txq, cfg->workers.nb_instances);
-		return -ENOSPC;
+		if (!primary && info.max_tx_queues < nb_txq)
+			nb_txq = info.max_tx_queues;
+		mp_info("port %u (%s): %u RX queue(s), transmits %s", port,
+			info.driver_name, nb_rxq[i],
+			primary ? "through the primary (transmitter)" :
+				  "directly from the workers");
 	}
 
 	for (i = 0; i < RTE_MAX_ETHPORTS; i++)
@@ -189,12 +285,13 @@ mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 			shm->peer_port[port] = cfg->ports[i ^ 1];
 		else
 			shm->peer_port[port] = port;
-		port_txq = nb_txq;
-		rc = port_start(port, &port_txq, min_txq, pool);
+		port_txq = shm->port_tx_primary[port] ? 1 : nb_txq;
+		rc = port_start(port, nb_rxq[i], &port_txq, min_txq, pool);
 		if (rc < 0)
 			goto fail;
 		shm->port_nb_rxq[i] = (uint16_t)rc;
-		shm->nb_tx_queues = RTE_MIN(shm->nb_tx_queues, port_txq);
+		if (!shm->port_tx_primary[port])
+			shm->nb_tx_queues = RTE_MIN(shm->nb_tx_queues, port_txq);
 	}
 	return 0;
 
@@ -202,6 +299,18 @@ fail:
 	while (i-- > 0)
 		rte_eth_dev_stop(cfg->ports[i]);
 	return rc;
+}
+
+/* Does any configured port transmit through the primary? */
+bool
+mp_ports_any_primary(const struct mp_config *cfg, const struct mp_shm *shm)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nb_ports; i++)
+		if (shm->port_tx_primary[cfg->ports[i]])
+			return true;
+	return false;
 }
 
 void

@@ -148,16 +148,20 @@ mp_reload_plan(const struct mp_config *cur, struct mp_config *next,
 		next->metrics.addr_len = cur->metrics.addr_len;
 	}
 	if (cur->nb_ports != next->nb_ports ||
-	    memcmp(cur->ports, next->ports, sizeof(cur->ports)) != 0) {
+	    memcmp(cur->ports, next->ports, sizeof(cur->ports)) != 0 ||
+	    memcmp(cur->port_conf, next->port_conf, sizeof(cur->port_conf)) != 0) {
 		note(plan, "ports");
 		next->nb_ports = cur->nb_ports;
 		memcpy(next->ports, cur->ports, sizeof(next->ports));
+		memcpy(next->port_conf, cur->port_conf, sizeof(next->port_conf));
 	}
 	KEEP(mempool.mbufs, "mempool.mbufs");
 	KEEP(mempool.cache, "mempool.cache");
 	KEEP(distributor.lcore, "distributor.lcore");
 	KEEP(distributor.cpu, "distributor.cpu");
 	KEEP(distributor.burst, "distributor.burst");
+	KEEP(transmitter.lcore, "transmitter.lcore");
+	KEEP(transmitter.cpu, "transmitter.cpu");
 	KEEP(workers.ring_size, "workers.ring_size");
 
 	plan->live_changes =

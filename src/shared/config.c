@@ -611,6 +611,7 @@ struct key {
 static const char *const dist_modes[] = { "round-robin", "flow-hash" };
 static const char *const poll_modes[] = { "busy", "adaptive" };
 static const char *const policies[] = { "always", "on-failure", "never" };
+static const char *const port_tx_modes[] = { "auto", "direct", "primary" };
 
 static int parse_map(struct parse *p, const yaml_node_t *n, const char *where,
 		     const struct key *keys);
@@ -905,6 +906,59 @@ parse_eal(struct parse *p, const yaml_node_t *n)
 	return parse_map(p, n, "eal", keys);
 }
 
+/*
+ * One entry of ports: a port id, or {id: N, tx: auto|direct|primary,
+ * rx_queues: N}.
+ */
+static int
+parse_port(struct parse *p, const yaml_node_t *e, unsigned int *id,
+	   struct mp_port_conf *pc)
+{
+	const yaml_node_pair_t *pair;
+	const yaml_node_t *seen_id = NULL, *seen_tx = NULL, *seen_rxq = NULL;
+	unsigned int u;
+	int rc;
+
+	memset(pc, 0, sizeof(*pc));
+	if (e->type != YAML_MAPPING_NODE)
+		return get_uint(p, e, "a port id", 0, MP_MAX_PORTS - 1, id);
+	for (pair = e->data.mapping.pairs.start; pair < e->data.mapping.pairs.top; pair++) {
+		const yaml_node_t *kn = yaml_document_get_node(p->doc, pair->key);
+		const yaml_node_t *vn = yaml_document_get_node(p->doc, pair->value);
+		const yaml_node_t **slot;
+
+		if (kn->type != YAML_SCALAR_NODE)
+			return fail_at(p, kn, "keys must be plain strings");
+		if (strcmp(scalar(kn), "id") == 0)
+			slot = &seen_id;
+		else if (strcmp(scalar(kn), "tx") == 0)
+			slot = &seen_tx;
+		else if (strcmp(scalar(kn), "rx_queues") == 0)
+			slot = &seen_rxq;
+		else
+			return fail_at(p, kn, "unknown key \"%s\" in a port "
+				       "(id, tx, rx_queues)", show(p, kn));
+		if (*slot != NULL)
+			return fail_at(p, kn, "duplicate key \"%s\"", show(p, kn));
+		*slot = vn;
+		if (slot == &seen_id) {
+			rc = get_uint(p, vn, "a port id", 0, MP_MAX_PORTS - 1, id);
+		} else if (slot == &seen_tx) {
+			rc = get_enum(p, vn, "ports.tx", port_tx_modes,
+				      RTE_DIM_(port_tx_modes), &u);
+			pc->tx = (enum mp_port_tx)u;
+		} else {
+			rc = get_uint(p, vn, "ports.rx_queues", 1, MP_MAX_RX_QUEUES,
+				      &pc->rx_queues);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	if (seen_id == NULL)
+		return fail_at(p, e, "a port needs its id: {id: N, tx: ..., rx_queues: ...}");
+	return 0;
+}
+
 static int
 parse_ports(struct parse *p, const yaml_node_t *n)
 {
@@ -920,7 +974,7 @@ parse_ports(struct parse *p, const yaml_node_t *n)
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
 		const yaml_node_t *e = yaml_document_get_node(p->doc, *it);
 
-		rc = get_uint(p, e, "a port id", 0, MP_MAX_PORTS - 1, &v);
+		rc = parse_port(p, e, &v, &p->cfg->port_conf[p->cfg->nb_ports]);
 		if (rc < 0)
 			return rc;
 		for (i = 0; i < p->cfg->nb_ports; i++)
@@ -955,6 +1009,18 @@ parse_distributor(struct parse *p, const yaml_node_t *n)
 	};
 
 	return parse_map(p, n, "distributor", keys);
+}
+
+static int
+parse_transmitter(struct parse *p, const yaml_node_t *n)
+{
+	static const struct key keys[] = {
+		UINT("lcore", transmitter.lcore, 0, 127),
+		UINT("cpu", transmitter.cpu, 0, MAX_CPUS - 1),
+		END,
+	};
+
+	return parse_map(p, n, "transmitter", keys);
 }
 
 static int
@@ -1319,6 +1385,7 @@ static const struct key top_keys[] = {
 	CUSTOM("ports", parse_ports),
 	MAP("mempool", parse_mempool),
 	MAP("distributor", parse_distributor),
+	MAP("transmitter", parse_transmitter),
 	MAP("workers", parse_workers),
 	MAP("stats", parse_stats),
 	MAP("control", parse_control),
@@ -1390,6 +1457,9 @@ check_config(struct parse *p, const yaml_node_t *root)
 	const yaml_node_t *eal = find_value(p, root, "eal");
 	const yaml_node_t *dist = find_value(p, root, "distributor");
 	const yaml_node_t *workers = find_value(p, root, "workers");
+	const yaml_node_t *tx = find_value(p, root, "transmitter");
+	const yaml_node_t *tx_lcore = find_value(p, tx, "lcore");
+	const yaml_node_t *tx_cpu = find_value(p, tx, "cpu");
 	unsigned char present[MAX_CPUS];
 	char present_text[256], owner[128][40];
 	const yaml_node_t *where;
@@ -1416,6 +1486,26 @@ check_config(struct parse *p, const yaml_node_t *root)
 			       "lcore %u of the distributor is already used by %s",
 			       cfg->distributor.lcore, owner[cfg->distributor.lcore]);
 	snprintf(owner[cfg->distributor.lcore], sizeof(owner[0]), "the distributor");
+	/* Unset, the transmitter is the distributor's loop, on its CPU. */
+	if (tx_lcore == NULL)
+		cfg->transmitter.lcore = cfg->distributor.lcore;
+	if (tx_cpu == NULL || !mp_config_transmitter_own_lcore(cfg)) {
+		if (tx_cpu != NULL && cfg->transmitter.cpu != cfg->distributor.cpu)
+			return fail_at(p, tx_cpu, "the transmitter runs on the "
+				       "distributor's lcore %u, so on its CPU %u: give "
+				       "transmitter.lcore an lcore of its own for CPU %u",
+				       cfg->distributor.lcore, cfg->distributor.cpu,
+				       cfg->transmitter.cpu);
+		cfg->transmitter.cpu = cfg->distributor.cpu;
+	}
+	if (mp_config_transmitter_own_lcore(cfg)) {
+		if (owner[cfg->transmitter.lcore][0])
+			return fail_at(p, tx_lcore, "lcore %u of the transmitter is "
+				       "already used by %s", cfg->transmitter.lcore,
+				       owner[cfg->transmitter.lcore]);
+		snprintf(owner[cfg->transmitter.lcore], sizeof(owner[0]),
+			 "the transmitter");
+	}
 	for (i = 0; i < cfg->workers.nb_instances; i++) {
 		const struct mp_worker_conf *w = &cfg->workers.instances[i];
 
@@ -1435,6 +1525,9 @@ check_config(struct parse *p, const yaml_node_t *root)
 	if (!present[cfg->distributor.cpu])
 		return fail_at(p, where ?: root, "CPU %u does not exist on this machine "
 			       "(present: %s)", cfg->distributor.cpu, present_text);
+	if (!present[cfg->transmitter.cpu])
+		return fail_at(p, tx_cpu ?: root, "CPU %u does not exist on this machine "
+			       "(present: %s)", cfg->transmitter.cpu, present_text);
 	for (i = 0; i < cfg->workers.nb_instances; i++)
 		if (!present[cfg->workers.instances[i].cpu])
 			return fail_at(p, ip->marks[i].cpu, "CPU %u does not exist on "
@@ -1482,6 +1575,8 @@ mp_config_defaults(struct mp_config *cfg)
 	cfg->distributor.cpu = 0;
 	cfg->distributor.mode = MP_DIST_ROUND_ROBIN;
 	cfg->distributor.burst = 32;
+	cfg->transmitter.lcore = cfg->distributor.lcore;
+	cfg->transmitter.cpu = cfg->distributor.cpu;
 	cfg->workers.ring_size = 2048;
 	cfg->workers.poll = MP_POLL_BUSY;
 	cfg->workers.restart.policy = MP_RESTART_ALWAYS;
@@ -1798,6 +1893,12 @@ const char *
 mp_config_dist_mode_name(enum mp_dist_mode mode)
 {
 	return (unsigned int)mode < RTE_DIM_(dist_modes) ? dist_modes[mode] : "?";
+}
+
+const char *
+mp_config_port_tx_name(enum mp_port_tx tx)
+{
+	return (unsigned int)tx < RTE_DIM_(port_tx_modes) ? port_tx_modes[tx] : "?";
 }
 
 const char *

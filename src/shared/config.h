@@ -19,6 +19,7 @@
 
 #define MP_MAX_WORKERS 32	/* worker ids 0..MP_MAX_WORKERS-1 */
 #define MP_MAX_PORTS 32
+#define MP_MAX_RX_QUEUES 32	/* ports.rx_queues */
 #define MP_MAX_ARGS 64		/* eal.args and workers.args entries */
 /*
  * Longest eal.args or workers.args entry, in bytes.  No EAL option value
@@ -39,6 +40,24 @@ enum mp_dist_mode {
 enum mp_poll_mode {
 	MP_POLL_BUSY = 0,
 	MP_POLL_ADAPTIVE,
+};
+
+/*
+ * How workers' packets leave a port: on each worker's own TX queue
+ * (direct), or handed to the master, whose transmitter sends them
+ * (primary), for PMDs that cannot transmit from a secondary process.
+ * auto picks by driver at start.
+ */
+enum mp_port_tx {
+	MP_PORT_TX_AUTO = 0,
+	MP_PORT_TX_DIRECT,
+	MP_PORT_TX_PRIMARY,
+};
+
+/* One entry of ports: an id, or {id, tx, rx_queues}. */
+struct mp_port_conf {
+	enum mp_port_tx tx;	/* default auto */
+	unsigned int rx_queues;	/* 0 (default): what the device has, see ports.c */
 };
 
 enum mp_restart_policy {
@@ -85,6 +104,7 @@ struct mp_config {
 	char *log_file;			/* NULL: log to stderr */
 
 	uint16_t ports[MP_MAX_PORTS];	/* default [0, 1] */
+	struct mp_port_conf port_conf[MP_MAX_PORTS];	/* of ports[i] */
 	unsigned int nb_ports;
 
 	struct {
@@ -98,6 +118,16 @@ struct mp_config {
 		enum mp_dist_mode mode;	/* default round-robin */
 		unsigned int burst;	/* default 32, 1..512 */
 	} distributor;
+
+	/*
+	 * The master's lcore that sends what workers hand it for ports with
+	 * tx: primary.  By default the distributor's lcore does it in its
+	 * own loop; another lcore gives it a loop of its own.
+	 */
+	struct {
+		unsigned int lcore;	/* default distributor.lcore */
+		unsigned int cpu;	/* default distributor.cpu */
+	} transmitter;
 
 	struct {
 		char *program;		/* NULL = the mpworker beside mpmaster */
@@ -131,6 +161,16 @@ struct mp_config {
 		char *on_state_change;	/* program; NULL ("") = off */
 	} hooks;
 };
+
+/* "auto", "direct", "primary". */
+const char *mp_config_port_tx_name(enum mp_port_tx tx);
+
+/* Does the transmitter run on an lcore of its own (not the distributor's)? */
+static inline int
+mp_config_transmitter_own_lcore(const struct mp_config *cfg)
+{
+	return cfg->transmitter.lcore != cfg->distributor.lcore;
+}
 
 /*
  * Parse a metrics.listen value: a numeric IPv4 address or a bracketed

@@ -260,6 +260,13 @@ mp_ring_repair_consumer(struct rte_ring *r)
 	r->cons.head = r->cons.tail;
 }
 
+/* The producer side: what was not published was never the consumer's. */
+void
+mp_ring_repair_producer(struct rte_ring *r)
+{
+	r->prod.head = r->prod.tail;
+}
+
 /* The objects between a ring's consumer and producer tails. */
 static void
 walk_ring(const struct rte_ring *r, mp_pool_walk_fn *fn, void *arg)
@@ -295,7 +302,8 @@ mp_pool_walk_free(const struct rte_mempool *mp, mp_pool_walk_fn *fn, void *arg)
 static bool
 keeps_cache(const struct mp_pool_conf *conf, unsigned int lcore)
 {
-	return lcore == conf->cache_lcores[0] || lcore == conf->cache_lcores[1];
+	return lcore == conf->cache_lcores[0] || lcore == conf->cache_lcores[1] ||
+	       lcore == conf->cache_lcores[2];
 }
 
 /*

@@ -129,7 +129,7 @@ mp_lane_put(struct mp_lane *ln, void * const *objs, unsigned int n)
 struct mp_pool_conf {
 	unsigned int drainer_lcore;	/* the only lcore that takes from lanes */
 	unsigned int nb_lanes;		/* lanes 0..nb_lanes-1, one per worker id */
-	unsigned int cache_lcores[2];	/* the lcores that keep their cache */
+	unsigned int cache_lcores[3];	/* the lcores that keep their cache */
 };
 
 /*
@@ -219,5 +219,12 @@ void mp_pool_walk_free(const struct rte_mempool *mp, mp_pool_walk_fn *fn,
  * slots it was taking are delivered again.  Only when r has no consumer.
  */
 void mp_ring_repair_consumer(struct rte_ring *r);
+
+/*
+ * Undo a half-done enqueue by a killed single producer of ring r: the
+ * slots it was filling are not published, and the next producer writes
+ * them again.  Only when r has no producer.
+ */
+void mp_ring_repair_producer(struct rte_ring *r);
 
 #endif /* MP_POOL_H */

@@ -24,12 +24,13 @@ struct rte_mbuf;
 
 #include "config.h"
 
-#define MP_SHM_LAYOUT_VERSION 7
+#define MP_SHM_LAYOUT_VERSION 8
 #define MP_SHM_MAGIC 0x4d504d53u	/* "MPMS" */
 
 #define MP_SHM_MZ_NAME "mp_shm"
 #define MP_POOL_NAME "mp_pktmbuf_pool"
 #define MP_RING_NAME_FMT "mp_ring_%u"	/* worker id */
+#define MP_TX_RING_NAME_FMT "mp_txring_%u"	/* worker id: to the transmitter */
 #define MP_RING_NAME_LEN 32
 
 #define MP_PORT_NONE UINT16_MAX	/* handler verdict: drop the packet */
@@ -77,7 +78,12 @@ struct mp_worker_stats {
  *			it is counted lost;
  *  MP_PHASE_FREE	the run was refused or dropped and the worker is
  *			freeing it: what is not back in the pool is still
- *			the worker's.
+ *			the worker's;
+ *  MP_PHASE_RING	the run is being enqueued onto the worker's ring to
+ *			the transmitter (run_port transmits through the
+ *			primary): the first (ring's producer tail now -
+ *			tx_mark) packets of the run are the transmitter's,
+ *			the rest still the worker's.
  *
  * "Back in the pool" means on the worker's lane since lane_mark (its put
  * position when the burst began), or in its lcore's mempool cache, which
@@ -94,6 +100,7 @@ enum mp_inflight_phase {
 	MP_PHASE_OWN = 0,
 	MP_PHASE_PORT,
 	MP_PHASE_FREE,
+	MP_PHASE_RING,
 };
 
 #define MP_STEP(pos, phase, done) \
@@ -106,7 +113,8 @@ struct mp_worker_inflight {
 	uint64_t step;		/* MP_STEP(ring position, phase, done) */
 	uint32_t run_start;	/* first packet of the run the phase is about */
 	uint32_t lane_mark;	/* its lane's put position when the burst began */
-	uint16_t run_port;	/* the port of an MP_PHASE_PORT run */
+	uint32_t tx_mark;	/* its transmitter ring's producer tail before an MP_PHASE_RING run */
+	uint16_t run_port;	/* the port of an MP_PHASE_PORT or MP_PHASE_RING run */
 	struct rte_mbuf *pkts[MP_BURST_MAX] __rte_cache_aligned;
 	/* The output port of each packet: the NF's verdicts, MP_PORT_NONE a drop. */
 	uint16_t verdict[MP_BURST_MAX] __rte_cache_aligned;
@@ -162,6 +170,13 @@ struct mp_dist_stats {
 	uint64_t reclaim_ack;
 } __rte_cache_aligned;
 
+/* Written only by the transmitter (the master's lcore that sends for workers). */
+struct mp_tx_stats {
+	uint64_t handed;	/* packets taken from the workers' rings */
+	uint64_t sent;		/* accepted by the ports */
+	uint64_t dropped;	/* refused by the ports, freed */
+} __rte_cache_aligned;
+
 /*
  * The reclaim word: rings of workers without a live process, one bit per
  * id in the low half, and in the high half a generation that the master
@@ -191,7 +206,13 @@ struct mp_shm {
 	 * killed inside the call leaves none of them with the port.
 	 */
 	uint8_t port_frees_in_tx[RTE_MAX_ETHPORTS];
-	uint16_t nb_tx_queues;	/* per port; worker id == its TX queue */
+	/*
+	 * Ports whose packets workers hand to the master's transmitter
+	 * (their tx, resolved at start) rather than send themselves; the
+	 * worker sets mbuf->port to the output port before the hand-over.
+	 */
+	uint8_t port_tx_primary[RTE_MAX_ETHPORTS];
+	uint16_t nb_tx_queues;	/* per direct port; worker id == its TX queue */
 	uint32_t burst;
 	uint64_t tsc_hz;
 
@@ -209,6 +230,7 @@ struct mp_shm {
 	uint64_t leaked_by_crashes;
 
 	struct mp_dist_stats dist;
+	struct mp_tx_stats tx;
 	struct mp_worker_slot workers[MP_MAX_WORKERS];
 };
 

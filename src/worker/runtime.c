@@ -2,8 +2,9 @@
 /*
  * The worker loop: dequeue a burst from our ring, let the NF pick each
  * packet's output port, transmit runs of packets bound for the same port
- * straight from the burst array on our own TX queue, free what a port
- * refuses.  Counters live in our own cache line of shared memory and are
+ * straight from the burst array on our own TX queue (or hand them to the
+ * master's transmitter on our ring to it, for ports whose PMD cannot
+ * transmit from a secondary), free what a port refuses.  Counters live in our own cache line of shared memory and are
  * written once per burst; the heartbeat once per iteration.  Every step of
  * a burst's hand-over is recorded first in our in-flight record (shm.h),
  * so that a kill at any instruction leaves the master knowing who owns
@@ -79,6 +80,12 @@ mp_worker_attach(unsigned int id, struct mpw_ctx *ctx)
 	snprintf(name, sizeof(name), MP_RING_NAME_FMT, id);
 	ctx->ring = rte_ring_lookup(name);
 	if (ctx->ring == NULL) {
+		mp_err("worker %u: ring \"%s\" not found", id, name);
+		return -ENOENT;
+	}
+	snprintf(name, sizeof(name), MP_TX_RING_NAME_FMT, id);
+	ctx->tx_ring = rte_ring_lookup(name);
+	if (ctx->tx_ring == NULL) {
 		mp_err("worker %u: ring \"%s\" not found", id, name);
 		return -ENOENT;
 	}
@@ -176,6 +183,27 @@ free_run(const struct mpw_ctx *ctx, struct mp_worker_inflight *in,
 }
 
 /*
+ * Hand pkts[start..end) for port to the transmitter: each packet carries
+ * its output port in mbuf->port, and the run is announced with the ring's
+ * producer tail before it, so that after a kill the master knows how much
+ * of it the ring took (shm.h).  Returns how many the ring took.
+ */
+static inline unsigned int
+hand_to_transmitter(const struct mpw_ctx *ctx, struct mp_worker_inflight *in,
+		    uint32_t pos, unsigned int start, unsigned int end, uint16_t port)
+{
+	struct rte_mbuf **pkts = in->pkts;
+	unsigned int k;
+
+	for (k = start; k < end; k++)
+		pkts[k]->port = port;
+	in->tx_mark = ctx->tx_ring->prod.tail;	/* we are its only producer */
+	hand_on(in, pos, MP_PHASE_RING, start, end, port);
+	return rte_ring_enqueue_burst(ctx->tx_ring, (void **)(pkts + start),
+				      end - start, NULL);
+}
+
+/*
  * Transmit the burst pkts[0..n) that began at ring position pos, whose
  * verdicts the NF set.  Consecutive packets for the same port go
  * out in one rte_eth_tx_burst() straight from the array, which with a
@@ -206,9 +234,15 @@ transmit(const struct mpw_ctx *ctx, struct mp_worker_inflight *in,
 			i = j;
 			continue;
 		}
-		hand_on(in, pos, MP_PHASE_PORT, i, j, port);
-		cache_switch(ctx, &cache_on, ctx->shm->port_frees_in_tx[port]);
-		sent = rte_eth_tx_burst(port, ctx->txq, pkts + i, (uint16_t)(j - i));
+		if (ctx->shm->port_tx_primary[port]) {
+			cache_switch(ctx, &cache_on, false);
+			sent = hand_to_transmitter(ctx, in, pos, i, j, port);
+		} else {
+			hand_on(in, pos, MP_PHASE_PORT, i, j, port);
+			cache_switch(ctx, &cache_on, ctx->shm->port_frees_in_tx[port]);
+			sent = rte_eth_tx_burst(port, ctx->txq, pkts + i,
+						(uint16_t)(j - i));
+		}
 		if (likely(sent == j - i)) {
 			__atomic_store_n(&in->step, MP_STEP(pos, MP_PHASE_OWN, j),
 					 __ATOMIC_RELEASE);

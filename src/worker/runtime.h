@@ -36,6 +36,7 @@ struct mpw_ctx {
 	struct mp_shm *shm;
 	struct mp_worker_slot *slot;
 	struct rte_ring *ring;
+	struct rte_ring *tx_ring;	/* to the transmitter, for tx: primary ports */
 	struct rte_mempool *pool;
 	struct mp_lane *lane;		/* where our frees go (pool.h) */
 	struct rte_mempool_cache *cache;	/* our lcore's, or NULL */
