@@ -7,6 +7,10 @@ need_dpdk_env
 need_tap_env
 
 start_tap_master 2
+if [ "$TOPOLOGY" = af_packet ]; then
+	grep -q "port 1 (net_af_packet): 1 RX queue(s), transmits through the primary" "$T/master.log" ||
+		fail "AF_PACKET port 1 does not transmit through the primary"
+fi
 ip netns exec "$NS0" ping -c 5 -i 0.2 198.18.0.2 >"$T/ping" || fail "ping: $(cat "$T/ping")"
 log "$(grep 'packet loss' "$T/ping")"
 
@@ -72,14 +76,17 @@ log "32 MiB arrived intact across a worker crash"
 
 # UDP at a fixed, moderate rate: nothing dropped in the rings.
 d0=$(jget /mp/stats 'r["distributor"]["dropped"]')
+t0=$(jget /mp/stats 'r["transmitter"]["dropped"]')
 ip netns exec "$NS1" iperf3 -s -1 -p 5202 >/dev/null 2>&1 &
 STARTED_PIDS="$STARTED_PIDS $!"
 wait_until 10 listening "$NS1" t 5202 || fail "iperf3 -s does not listen on port 5202"
 timeout 30 ip netns exec "$NS0" iperf3 -c 198.18.0.2 -p 5202 -u -b 20M -t 3 -J >"$T/udp.json" ||
 	fail "iperf3 failed"
 d1=$(jget /mp/stats 'r["distributor"]["dropped"]')
+t1=$(jget /mp/stats 'r["transmitter"]["dropped"]')
 lost=$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["end"]["sum"]; print(e["lost_packets"], e["packets"])' "$T/udp.json")
 log "UDP 20 Mbit/s for 3 s: lost/sent $lost, distributor drops $((d1 - d0))"
 [ "$d1" = "$d0" ] || fail "the distributor dropped $((d1 - d0)) packets at steady state"
+[ "$t1" = "$t0" ] || fail "the transmitter dropped $((t1 - t0)) packets at steady state"
 stop_master
 log "PASS"

@@ -162,7 +162,7 @@ mp_crash_repair(struct mp_sup *s, struct mp_worker *w)
 	/* Out of the cache that goes, into the pool: they were freed already. */
 	if (ncached != 0)
 		rte_mempool_put_bulk(mp, (void **)cached, ncached);
-	if (n != done || count[FREE] + count[CACHED] + count[LOST] != 0) {
+	if (n != 0) {
 		w->slot->stats.drops += count[FREE] + count[LOST];
 		s->o->shm->leaked_by_crashes += count[LOST];
 		mp_info("worker %u (pid %d) died in a burst of %u packets: freed %u, "

@@ -358,6 +358,12 @@ put_totals(struct mp_metrics_buf *b, const struct mp_sup *s)
 	single(b, "mp_distributor_redistributed_total", "counter",
 	       "Packets taken back from the ring of a worker that stopped and handed to running ones.",
 	       d->redistributed);
+	single(b, "mp_transmitter_sent_total", "counter",
+	       "Packets the master's transmitter sent for workers on ports with tx: primary.",
+	       s->o->shm->tx.sent);
+	single(b, "mp_transmitter_dropped_total", "counter",
+	       "Packets the master's transmitter freed because a port refused them.",
+	       s->o->shm->tx.dropped);
 
 	mp_telemetry_pool_use(s->o, &pool);
 	single(b, "mp_mempool_in_use", "gauge",

@@ -185,6 +185,9 @@ stats(struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(c, "tx", st.opackets);
 		rte_tel_data_add_dict_u64(c, "rx_missed", st.imissed);
 		rte_tel_data_add_dict_u64(c, "tx_errors", st.oerrors);
+		rte_tel_data_add_dict_string(c, "tx_path",
+					     tel_obj->shm->port_tx_primary[tel_obj->shm->ports[i]] ?
+					     "primary" : "direct");
 		snprintf(key, sizeof(key), "port%u", tel_obj->shm->ports[i]);
 		add_container(d, key, c);
 	}
@@ -197,6 +200,14 @@ stats(struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(c, "redistributed", ds->redistributed);
 	}
 	add_container(d, "distributor", c);
+	c = rte_tel_data_alloc();
+	if (c != NULL) {
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "handed", tel_obj->shm->tx.handed);
+		rte_tel_data_add_dict_u64(c, "sent", tel_obj->shm->tx.sent);
+		rte_tel_data_add_dict_u64(c, "dropped", tel_obj->shm->tx.dropped);
+	}
+	add_container(d, "transmitter", c);
 	c = rte_tel_data_alloc();
 	if (c != NULL) {
 		rte_tel_data_start_dict(c);
