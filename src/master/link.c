@@ -8,7 +8,11 @@
  * line and publishes it for the readers on other threads (telemetry).
  * Every port is also polled every MP_LINK_POLL_MS: the only way to see a
  * PMD without LSC (net_memif, net_null), and a backstop for an interrupt
- * that came before the callback was registered.  Nothing waits for a link:
+ * that came before the callback was registered or was never passed on:
+ * net_tap of DPDK 22.11 has the LSC flag and updates its link on the
+ * kernel's netlink news, but never calls the application's callbacks, so
+ * its changes are seen by the poll (which for an LSC port reads the link
+ * the PMD keeps, a copy).  Nothing waits for a link:
  * the master starts and forwards whatever the links are, and a port that
  * comes up later simply starts receiving.
  */
