@@ -69,6 +69,7 @@ for f in mp_worker_up mp_worker_state mp_worker_restarts_total mp_worker_rx_pack
 	mp_worker_tx_packets_total mp_worker_drops_total mp_worker_heartbeat_age_seconds \
 	mp_worker_ring_count mp_worker_nf_counter_total mp_port_rx_packets_total \
 	mp_port_tx_packets_total mp_port_missed_packets_total mp_port_errors_total \
+	mp_port_link_up mp_port_link_speed_bps \
 	mp_distributor_enqueued_total mp_distributor_dropped_total \
 	mp_distributor_redistributed_total mp_mempool_in_use mp_mempool_free \
 	mp_config_generation mp_build_info; do
@@ -106,6 +107,10 @@ for p in 0 1; do
 		grep -Eq "^mp_port_errors_total\{port=\"$p\",direction=\"$d\"\} [0-9]+$" "$T/m1" ||
 			fail "no $d errors line of port $p"
 	done
+	# net_null's link is up at 10 Gbps.
+	grep -qx "mp_port_link_up{port=\"$p\"} 1" "$T/m1" || fail "port $p: link not up in /metrics"
+	grep -qx "mp_port_link_speed_bps{port=\"$p\"} 10000000000" "$T/m1" ||
+		fail "port $p: link speed: $(grep "^mp_port_link_speed_bps{port=\"$p\"}" "$T/m1")"
 done
 grep -qx 'mp_config_generation 1' "$T/m1" || fail "mp_config_generation"
 version=$("$MPMASTER" -V | sed -n 's/^mpmaster \([^ ]*\) (\(DPDK \)*\(.*\))$/\1 \3/p')

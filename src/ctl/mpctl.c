@@ -44,7 +44,8 @@ usage(FILE *f)
 	fprintf(f,
 		"usage: %s -c FILE [-w SECONDS] COMMAND\n"
 		"commands:\n"
-		"  status [--json]   one row per worker; exit 3 unless all run\n"
+		"  status [--json]   one row per worker and per port (its link); exit 3\n"
+		"                    unless all workers run\n"
 		"  restart ID|all    drain and replace, one at a time\n"
 		"  stop ID           drain and stop; stays stopped until start or a reload\n"
 		"  start ID          start a stopped or fatal worker\n"
@@ -238,6 +239,19 @@ print_status(json_object *st)
 		       mp_human(get_double(w, "rx_pps"), rx, sizeof(rx)),
 		       mp_human(get_double(w, "tx_pps"), tx, sizeof(tx)),
 		       (long long)get_int(w, "drops"), ring);
+	}
+	if (!json_object_object_get_ex(st, "ports", &list))
+		return;
+	printf("%-5s %-16s %-5s %s\n", "PORT", "NAME", "LINK", "SPEED");
+	n = json_object_array_length(list);
+	for (i = 0; i < n; i++) {
+		w = json_object_array_get_idx(list, i);
+		if (get_int(w, "link_speed_mbps") > 0)
+			snprintf(lc, sizeof(lc), "%lld Mbps", (long long)get_int(w, "link_speed_mbps"));
+		else
+			snprintf(lc, sizeof(lc), "-");
+		printf("%-5lld %-16.16s %-5s %s\n", (long long)get_int(w, "port"),
+		       get_str(w, "name"), get_str(w, "link"), lc);
 	}
 }
 

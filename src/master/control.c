@@ -29,9 +29,11 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <rte_ethdev.h>
 #include <rte_ring.h>
 
 #include "control_proto.h"
+#include "link.h"
 #include "log.h"
 #include "supervisor.h"
 
@@ -306,6 +308,33 @@ worker_status(struct mp_sup *s, struct mp_worker *w, uint64_t now)
 	return o;
 }
 
+/* The ports in order, each with its device name and link. */
+static json_object *
+ports_status(const struct mp_sup *s)
+{
+	const struct mp_shm *shm = s->o->shm;
+	json_object *list = json_object_new_array(), *o;
+	char name[RTE_ETH_NAME_MAX_LEN];
+	struct mp_link link;
+	unsigned int i;
+
+	for (i = 0; list != NULL && i < shm->nb_ports && i < MP_MAX_PORTS; i++) {
+		o = json_object_new_object();
+		if (o == NULL)
+			break;
+		if (rte_eth_dev_get_name_by_port(shm->ports[i], name) != 0)
+			name[0] = '\0';
+		mp_link_get(shm->ports[i], &link);
+		json_object_object_add(o, "port", json_object_new_int(shm->ports[i]));
+		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "link", json_object_new_string(link.up ? "up" : "down"));
+		json_object_object_add(o, "link_speed_mbps",
+				       json_object_new_int64(link.speed_mbps));
+		json_object_array_add(list, o);
+	}
+	return list;
+}
+
 static json_object *
 status(struct mp_sup *s)
 {
@@ -332,6 +361,7 @@ status(struct mp_sup *s)
 		s->stopping ? "stopping" : s->reloading ? "reloading" : "running"));
 	json_object_object_add(obj, "all_running", json_object_new_boolean(all));
 	json_object_object_add(obj, "workers", list);
+	json_object_object_add(obj, "ports", ports_status(s));
 	return obj;
 }
 

@@ -276,6 +276,8 @@ struct mp_view_port {
 	unsigned int id;
 	double rx_pps;
 	double tx_pps;
+	bool link_up;
+	uint32_t link_speed_mbps;	/* 0 if down or unknown */
 };
 
 /* One interval's figures, as the supervisor computed them. */

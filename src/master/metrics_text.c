@@ -21,6 +21,7 @@
 #include <rte_ethdev.h>
 #include <rte_version.h>
 
+#include "link.h"
 #include "supervisor.h"
 
 /* Far above the largest page: 32 workers with 16 counters, 32 ports. */
@@ -321,6 +322,7 @@ put_ports(struct mp_metrics_buf *b, const struct mp_shm *shm)
 		  offsetof(struct rte_eth_stats, imissed) },
 	};
 	struct rte_eth_stats st[MP_MAX_PORTS];
+	struct mp_link link[MP_MAX_PORTS];
 	unsigned int i, f, nb = RTE_MIN(shm->nb_ports, (uint32_t)MP_MAX_PORTS);
 
 	for (i = 0; i < nb; i++)
@@ -337,6 +339,16 @@ put_ports(struct mp_metrics_buf *b, const struct mp_shm *shm)
 		put(b, "mp_port_errors_total{port=\"%u\",direction=\"rx\"} %" PRIu64 "\n"
 		    "mp_port_errors_total{port=\"%u\",direction=\"tx\"} %" PRIu64 "\n",
 		    shm->ports[i], st[i].ierrors, shm->ports[i], st[i].oerrors);
+	for (i = 0; i < nb; i++)
+		mp_link_get(shm->ports[i], &link[i]);
+	family(b, "mp_port_link_up", "gauge", "1 if the port's link is up, 0 if it is down.");
+	for (i = 0; i < nb; i++)
+		put(b, "mp_port_link_up{port=\"%u\"} %u\n", shm->ports[i], link[i].up ? 1 : 0);
+	family(b, "mp_port_link_speed_bps", "gauge",
+	       "The port's link speed in bits per second; 0 if down or unknown.");
+	for (i = 0; i < nb; i++)
+		put(b, "mp_port_link_speed_bps{port=\"%u\"} %" PRIu64 "\n", shm->ports[i],
+		    (uint64_t)link[i].speed_mbps * 1000000);
 }
 
 static void

@@ -14,6 +14,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
+#include "link.h"
 #include "log.h"
 #include "master.h"
 
@@ -124,6 +125,7 @@ port_start(uint16_t port, uint16_t nb_rxq, uint16_t *nb_txq, uint16_t min_txq,
 
 	memset(&conf, 0, sizeof(conf));
 	port_conf_rss(port, &conf);
+	mp_link_conf(port, &conf);
 	rc = rte_eth_dev_configure(port, nb_rxq, *nb_txq, &conf);
 	if (rc < 0 && *nb_txq != nb_rxq) {
 		*nb_txq = RTE_MIN(*nb_txq, min_txq);

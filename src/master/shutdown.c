@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "link.h"
 #include "log.h"
 #include "supervisor.h"
 
@@ -42,6 +43,7 @@ finish(struct mp_sup *s)
 	close_if_open((uv_handle_t *)&s->stats);
 	close_if_open((uv_handle_t *)&s->spawn_poll);
 	close_if_open((uv_handle_t *)&s->repair_retry);
+	mp_link_close(s);
 	mp_hooks_close(s);
 	for (id = 0; id < MP_MAX_WORKERS; id++)
 		close_if_open((uv_handle_t *)&s->w[id].timer);

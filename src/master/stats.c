@@ -12,6 +12,7 @@
 
 #include <rte_ethdev.h>
 
+#include "link.h"
 #include "supervisor.h"
 
 static double
@@ -47,6 +48,7 @@ on_stats(uv_timer_t *timer)
 	struct rte_eth_stats st;
 	struct mp_worker_slot slot;
 	struct mp_worker *w;
+	struct mp_link link;
 	unsigned int i, id;
 
 	memset(&v, 0, sizeof(v));
@@ -59,6 +61,9 @@ on_stats(uv_timer_t *timer)
 		v.ports[i].id = s->cfg->ports[i];
 		v.ports[i].rx_pps = rate(st.ipackets, s->prev_port_rx[i], ms);
 		v.ports[i].tx_pps = rate(st.opackets, s->prev_port_tx[i], ms);
+		mp_link_get(s->cfg->ports[i], &link);
+		v.ports[i].link_up = link.up;
+		v.ports[i].link_speed_mbps = link.speed_mbps;
 		v.rx_pps += v.ports[i].rx_pps;
 		v.tx_pps += v.ports[i].tx_pps;
 		s->prev_port_rx[i] = st.ipackets;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "link.h"
 #include "log.h"
 #include "pool.h"
 #include "supervisor.h"
@@ -197,6 +198,7 @@ mp_sup_run(struct mp_config *cfg, struct mp_objects *o)
 	s->stats_ms = mp_now_ms();
 	s->tty = cfg->log_file == NULL && isatty(STDERR_FILENO);
 	mp_stats_arm(s);
+	mp_link_start(s);
 
 	for (i = 0; i < cfg->workers.nb_instances; i++) {
 		w = &s->w[cfg->workers.instances[i].id];

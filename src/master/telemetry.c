@@ -29,6 +29,7 @@
 #include <rte_ring.h>
 #include <rte_telemetry.h>
 
+#include "link.h"
 #include "log.h"
 #include "master.h"
 
@@ -171,6 +172,7 @@ stats(struct rte_tel_data *d)
 	struct mp_pool_use pool;
 	struct rte_eth_stats st;
 	struct rte_tel_data *c;
+	struct mp_link link;
 	unsigned int i;
 	char key[16];
 
@@ -188,6 +190,9 @@ stats(struct rte_tel_data *d)
 		rte_tel_data_add_dict_string(c, "tx_path",
 					     tel_obj->shm->port_tx_primary[tel_obj->shm->ports[i]] ?
 					     "primary" : "direct");
+		mp_link_get(tel_obj->shm->ports[i], &link);
+		rte_tel_data_add_dict_string(c, "link", link.up ? "up" : "down");
+		rte_tel_data_add_dict_u64(c, "link_speed_mbps", link.speed_mbps);
 		snprintf(key, sizeof(key), "port%u", tel_obj->shm->ports[i]);
 		add_container(d, key, c);
 	}
@@ -266,7 +271,7 @@ mp_telemetry_register(const struct mp_config *cfg, struct mp_objects *o)
 		{ "/mp/workers", tel_workers,
 		  "Returns the worker table: state, pid, lcore, cpu, restarts, counters, ring use. No parameters." },
 		{ "/mp/stats", tel_stats,
-		  "Returns port, distributor and mempool counters. No parameters." },
+		  "Returns port counters and link state, distributor and mempool counters. No parameters." },
 		{ "/mp/config", tel_config,
 		  "Returns the config path, generation and distributor mode. No parameters." },
 	};

@@ -13,6 +13,22 @@
 #include "log.h"
 #include "master.h"
 
+/* "up 10G", "up", "down": a port's link in the table. */
+static const char *
+link_text(const struct mp_view_port *p, char *buf, size_t len)
+{
+	if (!p->link_up)
+		return "down";
+	if (p->link_speed_mbps == 0)
+		return "up";
+	if (p->link_speed_mbps % 1000 == 0)
+		snprintf(buf, len, "up %uG", p->link_speed_mbps / 1000);
+	else
+		snprintf(buf, len, "up %uM", p->link_speed_mbps);
+	return buf;
+}
+
+/* The line names the ports whose link is down, none while all are up. */
 static void
 print_line(const struct mp_view *v)
 {
@@ -30,6 +46,10 @@ print_line(const struct mp_view *v)
 					v->workers[i].rx_pps, v->workers[i].drops,
 					v->workers[i].counters[0] ? " " : "",
 					v->workers[i].counters);
+	for (i = 0; i < v->nb_ports && len < sizeof(line); i++)
+		if (!v->ports[i].link_up)
+			len += (size_t)snprintf(line + len, sizeof(line) - len,
+						" | port %u link down", v->ports[i].id);
 	mp_info("%s", line);
 }
 
@@ -43,7 +63,7 @@ print_table(const struct mp_view *v)
 {
 	static unsigned long last_log_lines = (unsigned long)-1;
 	static unsigned int last_rows;
-	char buf[8192], a[16], b[16], c[16];
+	char buf[8192], a[16], b[16], c[16], l[16];
 	size_t len = 0;
 	unsigned int i, rows = 0;
 
@@ -75,9 +95,10 @@ print_table(const struct mp_view *v)
 		rows++;
 	}
 	for (i = 0; i < v->nb_ports; i++) {
-		OUT("  port %-3u rx %10s pps  tx %10s pps\n", v->ports[i].id,
+		OUT("  port %-3u rx %10s pps  tx %10s pps  link %s\n", v->ports[i].id,
 		    mp_human(v->ports[i].rx_pps, a, sizeof(a)),
-		    mp_human(v->ports[i].tx_pps, b, sizeof(b)));
+		    mp_human(v->ports[i].tx_pps, b, sizeof(b)),
+		    link_text(&v->ports[i], l, sizeof(l)));
 		rows++;
 	}
 #undef OUT
