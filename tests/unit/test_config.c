@@ -354,6 +354,88 @@ START_TEST(test_worker_ids_must_be_dense)
 }
 END_TEST
 
+START_TEST(test_port_entry_may_be_a_map_with_tx_and_rx_queues)
+{
+	ck_assert_int_eq(load("ports: [0, {id: 1, tx: primary, rx_queues: 4}, {id: 2, tx: direct}]\n"
+			      ONE_WORKER), 0);
+	ck_assert_uint_eq(cfg.nb_ports, 3);
+	ck_assert_uint_eq(cfg.ports[1], 1);
+	ck_assert_int_eq(cfg.port_conf[0].tx, MP_PORT_TX_AUTO);
+	ck_assert_uint_eq(cfg.port_conf[0].rx_queues, 0);
+	ck_assert_int_eq(cfg.port_conf[1].tx, MP_PORT_TX_PRIMARY);
+	ck_assert_uint_eq(cfg.port_conf[1].rx_queues, 4);
+	ck_assert_int_eq(cfg.port_conf[2].tx, MP_PORT_TX_DIRECT);
+	mp_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_port_map_needs_its_id)
+{
+	assert_error("ports: [0, {tx: primary}]\n" ONE_WORKER, 1, 12, "a port needs its id");
+}
+END_TEST
+
+START_TEST(test_port_map_unknown_key_names_the_keys)
+{
+	assert_error("ports: [{id: 0, txq: 2}]\n" ONE_WORKER, 1, 17,
+		     "unknown key \"txq\" in a port (id, tx, rx_queues)");
+}
+END_TEST
+
+START_TEST(test_port_tx_lists_the_choices)
+{
+	assert_error("ports: [{id: 0, tx: kernel}]\n" ONE_WORKER, 1, 21, "auto");
+}
+END_TEST
+
+START_TEST(test_port_rx_queues_out_of_range_is_rejected)
+{
+	assert_error("ports: [{id: 0, rx_queues: 33}]\n" ONE_WORKER, 1, 28, "ports.rx_queues");
+}
+END_TEST
+
+START_TEST(test_transmitter_defaults_to_the_distributor)
+{
+	ck_assert_int_eq(load("distributor: {lcore: 5, cpu: 1}\n"
+			      "workers:\n  instances: [{id: 0, lcore: 2, cpu: 0}]\n"), 0);
+	ck_assert_uint_eq(cfg.transmitter.lcore, 5);
+	ck_assert_uint_eq(cfg.transmitter.cpu, 1);
+	ck_assert(!mp_config_transmitter_own_lcore(&cfg));
+	mp_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_transmitter_on_its_own_lcore)
+{
+	ck_assert_int_eq(load("transmitter: {lcore: 7, cpu: 1}\n" ONE_WORKER), 0);
+	ck_assert_uint_eq(cfg.transmitter.lcore, 7);
+	ck_assert_uint_eq(cfg.transmitter.cpu, 1);
+	ck_assert(mp_config_transmitter_own_lcore(&cfg));
+	mp_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_transmitter_lcore_clash_is_rejected)
+{
+	assert_error("transmitter: {lcore: 0, cpu: 0}\n" ONE_WORKER, 1, 22,
+		     "lcore 0 of the transmitter is already used by the main lcore");
+}
+END_TEST
+
+START_TEST(test_worker_lcore_clash_with_transmitter_is_rejected)
+{
+	assert_error("transmitter: {lcore: 2}\n" ONE_WORKER, 3, 30,
+		     "lcore 2 of worker 0 is already used by the transmitter");
+}
+END_TEST
+
+START_TEST(test_transmitter_cpu_on_the_distributors_lcore_is_rejected)
+{
+	assert_error("transmitter: {cpu: 1}\n" ONE_WORKER, 1, 20,
+		     "the transmitter runs on the distributor's lcore 1");
+}
+END_TEST
+
 START_TEST(test_instance_needs_every_field)
 {
 	assert_error("workers:\n  instances:\n    - {id: 0, cpu: 0}\n",
@@ -982,6 +1064,9 @@ config_suite(void)
 	TCase *ok = tcase_create("valid");
 	TCase *bad = tcase_create("invalid");
 
+	tcase_add_test(ok, test_port_entry_may_be_a_map_with_tx_and_rx_queues);
+	tcase_add_test(ok, test_transmitter_defaults_to_the_distributor);
+	tcase_add_test(ok, test_transmitter_on_its_own_lcore);
 	tcase_add_test(ok, test_minimal_config_gets_every_default);
 	tcase_add_test(ok, test_instance_may_run_its_own_program_and_args);
 	tcase_add_test(ok, test_every_key_is_read);
@@ -1008,6 +1093,13 @@ config_suite(void)
 	tcase_add_test(bad, test_unknown_top_level_key_is_rejected);
 	tcase_add_test(bad, test_duplicate_key_is_rejected);
 	tcase_add_test(bad, test_yaml_syntax_error_reports_its_position);
+	tcase_add_test(bad, test_port_map_needs_its_id);
+	tcase_add_test(bad, test_port_map_unknown_key_names_the_keys);
+	tcase_add_test(bad, test_port_tx_lists_the_choices);
+	tcase_add_test(bad, test_port_rx_queues_out_of_range_is_rejected);
+	tcase_add_test(bad, test_transmitter_lcore_clash_is_rejected);
+	tcase_add_test(bad, test_worker_lcore_clash_with_transmitter_is_rejected);
+	tcase_add_test(bad, test_transmitter_cpu_on_the_distributors_lcore_is_rejected);
 	tcase_add_test(bad, test_empty_file_is_rejected);
 	tcase_add_test(bad, test_missing_instances_is_rejected);
 	tcase_add_test(bad, test_wrong_type_is_rejected_at_the_value);
