@@ -12,6 +12,12 @@ Usage (root, hugepages reserved, dpdk-doc installed):
     bench/compare.py --bins OLD_BUILD_DIR,build [--rounds 15] [--workers 1]
                      [--traffic null|flows] [--mode round-robin|flow-hash]
                      [--handler l2fwd|macswap] [--burst 32]
+                     [--tx auto|direct|primary[,...]]
+
+With several --tx values each build runs once per value (the ports' tx):
+`--bins build --tx direct,primary` is the cost of the transmit path
+through the primary against the workers' own TX queues, on ports that
+can do both.
 """
 import argparse
 import os
@@ -34,10 +40,16 @@ def main():
     ap.add_argument("--mode", choices=("round-robin", "flow-hash"), default="round-robin")
     ap.add_argument("--handler", choices=("l2fwd", "macswap"), default="l2fwd")
     ap.add_argument("--burst", type=int, default=32, help="distributor.burst of every build")
+    ap.add_argument("--tx", default="auto", help="comma-separated ports' tx of every build")
     ap.add_argument("--window", type=float, default=1.0)
     ap.add_argument("--warmup", type=float, default=0.3)
     args = ap.parse_args()
-    bins = args.bins.split(",")
+    txs = args.tx.split(",")
+    names = {}
+    for b in args.bins.split(","):
+        for tx in txs:
+            names["%s tx=%s" % (b, tx) if len(txs) > 1 else b] = (b, tx)
+    bins = list(names)
     refdir = mpbench.build_reference()
 
     def printer(n, last):
@@ -45,13 +57,21 @@ def main():
             "%s %.2f Mpps (%.2fx)" % (b, last[b] / 1e6, last[b] / last[REF]) for b in bins)),
             flush=True)
 
-    variants = [(REF, None, None, None)] + [(b, b, args.mode, args.handler) for b in bins]
+    variants = [(REF, None, None, None)] + [
+        (name, b, args.mode, args.handler, tx) for name, (b, tx) in names.items()]
     with throughput.flows_pcap() as args.pcap:
         pps = throughput.measure(variants, args, refdir, args.workers, args.traffic, printer)
     for b in bins:
         v = mpbench.round_ratios(pps[b], pps[REF])
         print("%s: median ratio %.3f (%.3f-%.3f) over %d rounds"
               % (b, statistics.median(v), min(v), max(v), len(v)))
+    # Each tx against the first one of the same build, round by round.
+    for name, (b, tx) in names.items():
+        first = "%s tx=%s" % (b, txs[0])
+        if len(txs) > 1 and name != first:
+            v = mpbench.round_ratios(pps[name], pps[first])
+            print("%s / %s: median ratio %.3f (%.3f-%.3f) over %d rounds"
+                  % (name, first, statistics.median(v), min(v), max(v), len(v)))
     return 0
 
 

@@ -52,6 +52,7 @@ CONFIG = """eal:
   main_cpu: {dist_cpu}
   memory_mb: 256
   args: {eal_args}
+ports: [{{id: 0, tx: {tx}}}, {{id: 1, tx: {tx}}}]
 distributor: {{lcore: 1, cpu: {dist_cpu}, burst: {burst}, mode: {mode}}}
 workers:
   poll: busy
@@ -113,13 +114,14 @@ def eal_vdevs(traffic, pcap):
             "--vdev=net_null1,no-rx=1"]
 
 
-def mpmaster(binary, args, n, workers, traffic, mode, handler):
-    """mpbench.mpmaster() for variant n of this benchmark."""
+def mpmaster(binary, args, n, workers, traffic, mode, handler, tx="auto"):
+    """mpbench.mpmaster() for variant n of this benchmark; tx is the ports'
+    tx (auto, direct, primary)."""
     prefix = "mpbm%d_%d" % (os.getpid(), n)
     instances = "".join("    - {id: %d, lcore: %d, cpu: %d}\n" % (i, 2 + i, WORKER_CPU)
                         for i in range(workers))
     config = CONFIG.format(prefix=prefix, dist_cpu=DIST_CPU, mode=mode, handler=handler,
-                           burst=args.burst, instances=instances,
+                           burst=args.burst, tx=tx, instances=instances,
                            eal_args=json.dumps(["--no-pci"] + eal_vdevs(traffic, args.pcap)))
     return mpbench.mpmaster(binary, config, prefix, workers)
 
@@ -136,16 +138,16 @@ def reference(refdir, args, workers, traffic):
 
 
 def measure(variants, args, refdir, workers, traffic, printer):
-    """Start every variant (name, build directory, mode, handler; build None
-    for the reference) and measure them in turns; returns {name: [pps of
-    each round]}."""
+    """Start every variant (name, build directory, mode, handler[, ports'
+    tx]; build None for the reference) and measure them in turns; returns
+    {name: [pps of each round]}."""
     with contextlib.ExitStack() as stack:
         pipelines = {}
-        for n, (name, binary, mode, handler) in enumerate(variants):
+        for n, (name, binary, mode, handler, *tx) in enumerate(variants):
             if binary is None:
                 cm = reference(refdir, args, workers, traffic)
             else:
-                cm = mpmaster(binary, args, n, workers, traffic, mode, handler)
+                cm = mpmaster(binary, args, n, workers, traffic, mode, handler, *tx)
             pipelines[name] = stack.enter_context(cm)
             mpbench.pause(pipelines[name][0])	# not to slow the next start
         return mpbench.interleave(pipelines, args.rounds, args.warmup, args.window,
