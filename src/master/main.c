@@ -309,8 +309,12 @@ eal_init(const struct mp_config *cfg, const char *argv0)
 	return 0;
 }
 
-/* How long the master waits for DPDK's release at exit. */
-#define MP_RELEASE_TIMEOUT_S 5
+/*
+ * How long the master waits for DPDK's release at exit: far more than it
+ * takes once stale holds are released, since a loaded machine can keep
+ * the master off its CPU for seconds.
+ */
+#define MP_RELEASE_TIMEOUT_S 15
 /* How long a release may take before it counts as stuck. */
 #define MP_RELEASE_STUCK_MS 1000
 
@@ -351,7 +355,10 @@ release_thread(void *arg)
  * writer.  Every worker has exited by now, so once the release has been
  * stuck for a second, whatever still holds one of EAL's locks is dead and
  * the master releases those holds (eal_locks.c), lock after lock for as
- * long as the release stays stuck.  A lock it does not know about it
+ * long as the release stays stuck.  It first releases what is already
+ * stuck before the release begins (a hold that stays for 200 ms while no
+ * other process maps EAL's configuration), which saves the second in the
+ * common case of a worker killed in its start-up.  A lock it does not know about it
  * cannot help with: the release runs on its own thread and the master
  * waits for it at most MP_RELEASE_TIMEOUT_S, since an exit with the
  * release unfinished is better than a stop that never ends.  The kernel frees the memory either
@@ -362,9 +369,13 @@ release_dpdk(const struct mp_config *cfg, struct mp_objects *objects, bool ports
 {
 	struct release_job job = { cfg, objects, ports };
 	struct timespec deadline, step;
+	unsigned int i;
 	pthread_t thread;
 	int rc;
 
+	for (i = 0; i < MP_EALLOCK_ALL_BITS; i++)
+		if (!mp_eallock_release_stuck(MP_EALLOCK_ALL, "before DPDK's release at exit"))
+			break;
 	rc = pthread_create(&thread, NULL, release_thread, &job);
 	if (rc != 0) {
 		mp_warn("pthread_create() failed while releasing DPDK: %s; releasing inline",
