@@ -58,15 +58,11 @@ struct dist_ctx {
 static struct dist_ctx *dist;
 
 /*
- * The distributor's progress, for mp_dist_quiesce(): a loop counter and
- * whether the loop runs, both written only by the distributor's lcore.
- * File-scope rather than in dist_ctx because the EAL's IPC thread reads
- * them and must never see them freed.
+ * The distributor's progress, for mp_dist_quiesce().  File-scope rather
+ * than in dist_ctx because EAL's threads read it and must never see it
+ * freed.
  */
-static struct {
-	uint64_t loops;
-	bool running;
-} progress __rte_cache_aligned;
+static struct mp_loop_progress progress;
 
 static void
 set_active(struct dist_ctx *d, uint64_t mask)
@@ -220,10 +216,9 @@ dist_main(void *arg)
 	mp_info("distributor running on lcore %u (%s, burst %u, %u port(s))",
 		rte_lcore_id(), mp_config_dist_mode_name(shm->dist_mode),
 		d->burst, d->nb_ports);
-	__atomic_store_n(&progress.running, true, __ATOMIC_RELEASE);
+	mp_loop_begin(&progress);
 	while (__atomic_load_n(&shm->dist_run, __ATOMIC_ACQUIRE)) {
-		__atomic_store_n(&progress.loops, progress.loops + 1,
-				 __ATOMIC_RELEASE);
+		mp_loop_tick(&progress);
 		mask = __atomic_load_n(&shm->active_mask, __ATOMIC_ACQUIRE);
 		if (unlikely(mask != d->mask))
 			set_active(d, mask);
@@ -263,7 +258,7 @@ dist_main(void *arg)
 			shm->dist.redistributed = d->stats.redistributed;
 		}
 	}
-	__atomic_store_n(&progress.running, false, __ATOMIC_RELEASE);
+	mp_loop_end(&progress);
 	shm->dist.redistributed = d->stats.redistributed;
 	mp_info("distributor stopped: rx %" PRIu64 " enqueued %" PRIu64
 		" dropped %" PRIu64, d->stats.rx, d->stats.enqueued,
@@ -301,6 +296,7 @@ mp_dist_start(const struct mp_config *cfg, struct mp_objects *o, struct mp_tx *t
 		}
 	}
 	o->shm->dist_mode = cfg->distributor.mode;
+	mp_quiesce_watch(MP_LOOP_DISTRIBUTOR, &progress);
 	__atomic_store_n(&o->shm->dist_run, 1, __ATOMIC_RELEASE);
 	rc = rte_eal_remote_launch(dist_main, d, cfg->distributor.lcore);
 	if (rc < 0) {
@@ -318,29 +314,10 @@ fail:
 	return rc;
 }
 
-/*
- * A loop iteration that began before this call may still use what the
- * caller just unlinked (an ethdev callback); one that begins after cannot.
- * So once the counter has moved on from the value read here, after a full
- * fence that orders the unlink before the read, nothing uses it any more.
- */
 int
 mp_dist_quiesce(unsigned int timeout_ms)
 {
-	struct timespec pause = { .tv_sec = 0, .tv_nsec = 10000 };
-	uint64_t deadline, seen;
-
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	seen = __atomic_load_n(&progress.loops, __ATOMIC_ACQUIRE);
-	deadline = rte_get_timer_cycles() +
-		   rte_get_timer_hz() * timeout_ms / 1000;
-	while (__atomic_load_n(&progress.running, __ATOMIC_ACQUIRE) &&
-	       __atomic_load_n(&progress.loops, __ATOMIC_ACQUIRE) == seen) {
-		if (rte_get_timer_cycles() > deadline)
-			return -ETIMEDOUT;
-		nanosleep(&pause, NULL);
-	}
-	return 0;
+	return mp_loop_quiesce(&progress, timeout_ms);
 }
 
 void

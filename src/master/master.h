@@ -79,11 +79,14 @@ void mp_objects_free(struct mp_objects *o);
 /* ports.c */
 
 /*
- * Check, configure and start every configured port: one RX queue for the
- * distributor and one TX queue per possible worker id.  Fills the port
- * fields of shm (among them, which ports free what they transmit inside
- * the call).  Returns 0, -ENODEV for a port that does not exist, or the
- * negative errno of the failing ethdev call.
+ * Check, configure and start every configured port: its RX queues for the
+ * distributor, and one TX queue per possible worker id, or (tx: primary)
+ * the transmitter's.  Fills the port fields of shm (among them, which
+ * ports free what they transmit inside the call, and which transmit
+ * through the primary).  Returns 0, -ENODEV for a port that does not
+ * exist, -ENOTSUP or -EINVAL for a port that cannot work as configured
+ * (one line naming the port and its driver), or the negative errno of
+ * the failing ethdev call.
  */
 int mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 		   struct mp_shm *shm);
@@ -112,6 +115,55 @@ void mp_dist_stop(const struct mp_config *cfg, struct mp_objects *o);
  * not run.  Returns 0, or -ETIMEDOUT after timeout_ms.
  */
 int mp_dist_quiesce(unsigned int timeout_ms);
+
+/* quiesce.c */
+
+/*
+ * A packet lcore's loop as other threads see it: a counter of iterations
+ * and whether the loop runs, written only by that lcore (a cache line of
+ * their own), so that a thread about to free what the loop may use can
+ * wait for the iteration under way to end.
+ */
+struct mp_loop_progress {
+	uint64_t loops;
+	bool running;
+} __attribute__((aligned(64)));
+
+static inline void
+mp_loop_begin(struct mp_loop_progress *p)
+{
+	__atomic_store_n(&p->running, true, __ATOMIC_RELEASE);
+}
+
+static inline void
+mp_loop_tick(struct mp_loop_progress *p)
+{
+	__atomic_store_n(&p->loops, p->loops + 1, __ATOMIC_RELEASE);
+}
+
+static inline void
+mp_loop_end(struct mp_loop_progress *p)
+{
+	__atomic_store_n(&p->running, false, __ATOMIC_RELEASE);
+}
+
+/*
+ * Wait until the iteration of p's loop under way at the call has ended
+ * (at once if the loop does not run): what the caller unlinked before the
+ * call is no longer in use.  Any thread.  Returns 0, or -ETIMEDOUT after
+ * timeout_ms.
+ */
+int mp_loop_quiesce(struct mp_loop_progress *p, unsigned int timeout_ms);
+
+/* The loops an unmap on EAL's interrupt thread waits for (quiesce.c). */
+enum mp_loop_id {
+	MP_LOOP_DISTRIBUTOR = 0,
+	MP_LOOP_TRANSMITTER,
+	MP_LOOP_MAX,
+};
+
+/* Watch loop id's progress p (static storage, never freed). */
+void mp_quiesce_watch(enum mp_loop_id id, struct mp_loop_progress *p);
 
 /* transmitter.c */
 

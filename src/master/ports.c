@@ -43,18 +43,36 @@ driver_frees_in_tx(const char *driver)
  * (DPDK 22.11): AF_PACKET's socket and TX ring mapping, AF_XDP's socket and
  * UMEM, vhost's device state live in the primary's memory alone; a
  * secondary that calls their tx_burst dereferences nothing or the
- * primary's file descriptors.
+ * primary's file descriptors.  memif maps a connection's regions into a
+ * secondary once, at its first transmit, and unmaps them only when that
+ * process reads the link down: after the peer reconnects, a worker writes
+ * into the old connection's memory, and packets vanish.
  */
 static bool
 driver_tx_primary_only(const char *driver)
 {
-	static const char *const only[] = { "net_af_packet", "net_af_xdp", "net_vhost" };
+	static const char *const only[] = { "net_af_packet", "net_af_xdp", "net_vhost",
+					    "net_memif" };
 	unsigned int i;
 
 	for (i = 0; i < RTE_DIM(only); i++)
 		if (driver != NULL && strcmp(driver, only[i]) == 0)
 			return true;
 	return false;
+}
+
+/*
+ * memif pairs each of our queues with a ring of its peer: a peer with
+ * fewer rings than we have queues refuses the connection ("Invalid ring
+ * index", memif_socket.c), and as a server a queue the peer did not ask
+ * for reads or writes the peer's first ring.  So a memif port has as many
+ * TX queues as RX queues, rx_queues of its entry in ports, which must be
+ * the peer's count; the transmitter uses queue 0 only.
+ */
+static bool
+driver_queue_pairs(const char *driver)
+{
+	return driver != NULL && strcmp(driver, "net_memif") == 0;
 }
 
 /*
@@ -241,6 +259,7 @@ mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 	struct rte_eth_dev_info info;
 	uint16_t nb_txq = MP_MAX_WORKERS, port_txq, min_txq;
 	uint16_t nb_rxq[MP_MAX_PORTS];
+	bool pairs[MP_MAX_PORTS];
 	bool primary = false;
 	unsigned int i;
 	uint16_t port;
@@ -264,6 +283,7 @@ mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 		if (rc < 0)
 			return rc;
 		shm->port_tx_primary[port] = primary;
+		pairs[i] = driver_queue_pairs(info.driver_name);
 		shm->port_frees_in_tx[port] = driver_frees_in_tx(info.driver_name);
 		if (!primary && info.max_tx_queues < nb_txq)
 			nb_txq = info.max_tx_queues;
@@ -287,7 +307,7 @@ mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 			shm->peer_port[port] = cfg->ports[i ^ 1];
 		else
 			shm->peer_port[port] = port;
-		port_txq = shm->port_tx_primary[port] ? 1 : nb_txq;
+		port_txq = pairs[i] ? nb_rxq[i] : shm->port_tx_primary[port] ? 1 : nb_txq;
 		rc = port_start(port, nb_rxq[i], &port_txq, min_txq, pool);
 		if (rc < 0)
 			goto fail;

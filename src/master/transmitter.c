@@ -45,6 +45,8 @@ struct mp_tx {
 };
 
 static struct mp_tx *transmitter;
+/* Its own loop's progress, for quiesce.c (static: EAL's threads read it). */
+static struct mp_loop_progress progress;
 
 /* Send pkts[0..n): runs of one output port each in one call; frees what a port refuses. */
 static void
@@ -99,8 +101,12 @@ tx_main(void *arg)
 	struct mp_tx *t = arg;
 
 	mp_info("transmitter running on lcore %u", rte_lcore_id());
-	while (__atomic_load_n(&t->run, __ATOMIC_ACQUIRE))
+	mp_loop_begin(&progress);
+	while (__atomic_load_n(&t->run, __ATOMIC_ACQUIRE)) {
+		mp_loop_tick(&progress);
 		mp_tx_poll(t);
+	}
+	mp_loop_end(&progress);
 	return 0;
 }
 
@@ -124,6 +130,7 @@ mp_tx_start(const struct mp_config *cfg, struct mp_objects *o,
 	t->lcore = cfg->transmitter.lcore;
 	t->own_lcore = mp_config_transmitter_own_lcore(cfg);
 	if (t->own_lcore) {
+		mp_quiesce_watch(MP_LOOP_TRANSMITTER, &progress);
 		__atomic_store_n(&t->run, 1, __ATOMIC_RELEASE);
 		rc = rte_eal_remote_launch(tx_main, t, t->lcore);
 		if (rc < 0) {
