@@ -22,68 +22,59 @@
 #define MP_TX_DESC 1024
 
 /*
- * Drivers read for it (DPDK 22.11): they copy each packet out (to
- * nowhere, the kernel, a file) and free it inside the call.  Hardware
- * PMDs keep packets in their TX ring until a later call.
+ * What the master must know of a PMD, read in its sources (DPDK 22.11).
+ *
+ *  frees_in_tx: it copies each packet out (to nowhere, the kernel, a file)
+ *	and frees it inside rte_eth_tx_burst(); hardware PMDs keep packets
+ *	in their TX ring until a later call.
+ *  tx_primary_only: its transmit works only in the process that probed
+ *	the device.  AF_PACKET's socket and TX ring mapping, AF_XDP's socket
+ *	and UMEM, vhost's device state live in the primary's memory alone; a
+ *	secondary calling their tx_burst dereferences nothing or the
+ *	primary's file descriptors.  memif maps a connection's regions into
+ *	a secondary once, at its first transmit, and unmaps them only when
+ *	that process reads the link down: after the peer reconnects, a
+ *	worker writes into the old connection's memory and packets vanish.
+ *  rx_queues_fixed: its device arguments make its RX queues and all of
+ *	them receive: AF_PACKET fans a socket's packets out over its qpairs
+ *	sockets, so every one of its queues must be polled.
+ *  queue_pairs: it pairs each of our queues with a ring of its peer.  A
+ *	memif peer with fewer rings than we have queues refuses the
+ *	connection ("Invalid ring index", memif_socket.c), and as a server a
+ *	queue the peer did not ask for reads or writes the peer's first
+ *	ring.  So such a port gets as many TX as RX queues, rx_queues of its
+ *	entry in ports, which must be the peer's count (the transmitter uses
+ *	queue 0 only).
  */
-static bool
-driver_frees_in_tx(const char *driver)
+struct driver_traits {
+	const char *name;
+	bool frees_in_tx;
+	bool tx_primary_only;
+	bool rx_queues_fixed;
+	bool queue_pairs;
+};
+
+static const struct driver_traits driver_traits[] = {
+	{ .name = "net_null", .frees_in_tx = true },
+	{ .name = "net_tap", .frees_in_tx = true },
+	{ .name = "net_pcap", .frees_in_tx = true },
+	{ .name = "net_af_packet", .tx_primary_only = true, .rx_queues_fixed = true },
+	{ .name = "net_af_xdp", .tx_primary_only = true },
+	{ .name = "net_vhost", .tx_primary_only = true },
+	{ .name = "net_memif", .tx_primary_only = true, .queue_pairs = true },
+};
+
+/* A driver not in the table has none of the traits. */
+static const struct driver_traits *
+traits_of(const char *driver)
 {
-	static const char *const sync[] = { "net_null", "net_tap", "net_pcap" };
+	static const struct driver_traits none = { .name = NULL };
 	unsigned int i;
 
-	for (i = 0; i < RTE_DIM(sync); i++)
-		if (driver != NULL && strcmp(driver, sync[i]) == 0)
-			return true;
-	return false;
-}
-
-/*
- * PMDs whose transmit works only in the process that probed the device
- * (DPDK 22.11): AF_PACKET's socket and TX ring mapping, AF_XDP's socket and
- * UMEM, vhost's device state live in the primary's memory alone; a
- * secondary that calls their tx_burst dereferences nothing or the
- * primary's file descriptors.  memif maps a connection's regions into a
- * secondary once, at its first transmit, and unmaps them only when that
- * process reads the link down: after the peer reconnects, a worker writes
- * into the old connection's memory, and packets vanish.
- */
-static bool
-driver_tx_primary_only(const char *driver)
-{
-	static const char *const only[] = { "net_af_packet", "net_af_xdp", "net_vhost",
-					    "net_memif" };
-	unsigned int i;
-
-	for (i = 0; i < RTE_DIM(only); i++)
-		if (driver != NULL && strcmp(driver, only[i]) == 0)
-			return true;
-	return false;
-}
-
-/*
- * memif pairs each of our queues with a ring of its peer: a peer with
- * fewer rings than we have queues refuses the connection ("Invalid ring
- * index", memif_socket.c), and as a server a queue the peer did not ask
- * for reads or writes the peer's first ring.  So a memif port has as many
- * TX queues as RX queues, rx_queues of its entry in ports, which must be
- * the peer's count; the transmitter uses queue 0 only.
- */
-static bool
-driver_queue_pairs(const char *driver)
-{
-	return driver != NULL && strcmp(driver, "net_memif") == 0;
-}
-
-/*
- * PMDs whose RX queues are made by their device arguments and all receive:
- * AF_PACKET fans a socket's packets out over its qpairs sockets, so every
- * one of its queues must be polled.
- */
-static bool
-driver_rx_queues_fixed(const char *driver)
-{
-	return driver != NULL && strcmp(driver, "net_af_packet") == 0;
+	for (i = 0; i < RTE_DIM(driver_traits); i++)
+		if (driver != NULL && strcmp(driver, driver_traits[i].name) == 0)
+			return &driver_traits[i];
+	return &none;
 }
 
 /*
@@ -210,7 +201,7 @@ port_plan(const struct mp_config *cfg, unsigned int i,
 		       port, info->driver_name, info->max_tx_queues == 0 ? "TX" : "RX");
 		return -ENOTSUP;
 	}
-	if (driver_tx_primary_only(info->driver_name))
+	if (traits_of(info->driver_name)->tx_primary_only)
 		why = "its PMD cannot transmit from a worker's process";
 	else if (info->max_tx_queues < cfg->workers.nb_instances)
 		why = "it has fewer TX queues than there are workers";
@@ -234,7 +225,7 @@ port_plan(const struct mp_config *cfg, unsigned int i,
 	}
 	if (pc->rx_queues != 0)
 		*nb_rxq = (uint16_t)pc->rx_queues;
-	else if (driver_rx_queues_fixed(info->driver_name))
+	else if (traits_of(info->driver_name)->rx_queues_fixed)
 		*nb_rxq = info->max_rx_queues;
 	else
 		*nb_rxq = 1;
@@ -283,8 +274,8 @@ mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 		if (rc < 0)
 			return rc;
 		shm->port_tx_primary[port] = primary;
-		pairs[i] = driver_queue_pairs(info.driver_name);
-		shm->port_frees_in_tx[port] = driver_frees_in_tx(info.driver_name);
+		pairs[i] = traits_of(info.driver_name)->queue_pairs;
+		shm->port_frees_in_tx[port] = traits_of(info.driver_name)->frees_in_tx;
 		if (!primary && info.max_tx_queues < nb_txq)
 			nb_txq = info.max_tx_queues;
 		mp_info("port %u (%s): %u RX queue(s), transmits %s", port,
