@@ -242,7 +242,7 @@ print_status(json_object *st)
 	}
 	if (!json_object_object_get_ex(st, "ports", &list))
 		return;
-	printf("%-5s %-16s %-5s %s\n", "PORT", "NAME", "LINK", "SPEED");
+	printf("%-5s %-16s %-5s %-11s %-3s %s\n", "PORT", "NAME", "LINK", "SPEED", "RXQ", "TX");
 	n = json_object_array_length(list);
 	for (i = 0; i < n; i++) {
 		w = json_object_array_get_idx(list, i);
@@ -250,8 +250,9 @@ print_status(json_object *st)
 			snprintf(lc, sizeof(lc), "%lld Mbps", (long long)get_int(w, "link_speed_mbps"));
 		else
 			snprintf(lc, sizeof(lc), "-");
-		printf("%-5lld %-16.16s %-5s %s\n", (long long)get_int(w, "port"),
-		       get_str(w, "name"), get_str(w, "link"), lc);
+		printf("%-5lld %-16.16s %-5s %-11s %-3lld %s\n", (long long)get_int(w, "port"),
+		       get_str(w, "name"), get_str(w, "link"), lc,
+		       (long long)get_int(w, "rx_queues"), get_str(w, "tx_path"));
 	}
 }
 

@@ -308,7 +308,7 @@ worker_status(struct mp_sup *s, struct mp_worker *w, uint64_t now)
 	return o;
 }
 
-/* The ports in order, each with its device name and link. */
+/* The ports in order, each with its device name, link, RX queues and TX path. */
 static json_object *
 ports_status(const struct mp_sup *s)
 {
@@ -330,6 +330,9 @@ ports_status(const struct mp_sup *s)
 		json_object_object_add(o, "link", json_object_new_string(link.up ? "up" : "down"));
 		json_object_object_add(o, "link_speed_mbps",
 				       json_object_new_int64(link.speed_mbps));
+		json_object_object_add(o, "rx_queues", json_object_new_int(shm->port_nb_rxq[i]));
+		json_object_object_add(o, "tx_path", json_object_new_string(
+			shm->port_tx_primary[shm->ports[i]] ? "primary" : "direct"));
 		json_object_array_add(list, o);
 	}
 	return list;
