@@ -54,7 +54,8 @@ def main():
 
     def printer(n, last):
         print("round %d: %s %.2f Mpps | %s" % (n + 1, REF, last[REF] / 1e6, " | ".join(
-            "%s %.2f Mpps (%.2fx)" % (b, last[b] / 1e6, last[b] / last[REF]) for b in bins)),
+            "%s %.2f Mpps (%.2fx)" % (b, last[b] / 1e6, last[b] / max(last[REF], 1))
+            for b in bins)),
             flush=True)
 
     variants = [(REF, None, None, None)] + [

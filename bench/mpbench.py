@@ -134,7 +134,7 @@ def interleave(pipelines, slices, warmup, window, report=None,
 def round_ratios(a, b):
     """Ratio of a to b in each round of turns: what to take the median of,
     since this VM changes speed between rounds far more than within one."""
-    return [x / y for x, y in zip(a, b)]
+    return [x / y for x, y in zip(a, b) if y > 0]
 
 
 def build_reference():
