@@ -242,6 +242,28 @@ TAP_ARGS=$(topology_eal_args "$PREFIX" "$TOPOLOGY")
 NS0=${PREFIX}n0
 NS1=${PREFIX}n1
 
+# kill_at NAME ID WANT GDB-COMMANDS...: attach gdb to worker ID, run the
+# commands (which stop it where wanted), SIGKILL it there, wait for its
+# replacement and for workers 0 and 1 to forward again.  Unless WANT is
+# empty, the master's account of the burst it died in must match that
+# regular expression.
+kill_at() {
+	local name=$1 id=$2 want=$3 pid args=() c died
+	shift 3
+	pid=$(worker_field "$id" pid)
+	for c in "$@"; do args+=(-ex "$c"); done
+	timeout 120 gdb -q -batch -p "$pid" "${args[@]}" -ex kill \
+		>"$T/gdb-$name.log" 2>&1 || true
+	grep -qE "^(Breakpoint|Temporary breakpoint|Thread .* hit (Temporary breakpoint|Breakpoint|Hardware watchpoint)|Hardware watchpoint .*: |Run till exit)" "$T/gdb-$name.log" ||
+		fail "$name: gdb did not stop worker $id where asked: $(tail -5 "$T/gdb-$name.log")"
+	wait_until 30 replaced "$id" "$pid" || fail "$name: worker $id was not replaced"
+	expect_forwarding 2 "after the kill $name"
+	died=$(grep "worker $id (pid $pid)" "$T/master.log" | grep -o 'died .*' | tail -1 || true)
+	log "$name: worker $id (pid $pid) killed and replaced; $died"
+	[ -z "$want" ] || echo "$died" | grep -qE "$want" ||
+		fail "$name: the master's account \"$died\" is not /$want/"
+}
+
 # queue_drops, rcvbuf_drops: packets the kernels dropped outside the
 # pipeline since the namespaces were made: in the queue of NS0's interface
 # towards the master (the distributor did not run for a while: on a loaded

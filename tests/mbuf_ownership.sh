@@ -37,39 +37,22 @@ sed -i 's/^  cache: .*/  cache: 8/' "$T/mp.yaml"
 start_master "$T/mp.yaml"
 wait_until 30 all_running 2 || fail "workers did not reach running"
 
-# kill_at NAME ID GDB-COMMANDS...: attach gdb to worker ID, run the
-# commands (which stop it where wanted), SIGKILL it there, wait for its
-# replacement and for every worker to forward again.
-kill_at() {
-	local name=$1 id=$2 pid args=() c
-	shift 2
-	pid=$(worker_field "$id" pid)
-	for c in "$@"; do args+=(-ex "$c"); done
-	timeout 120 gdb -q -batch -p "$pid" "${args[@]}" -ex kill \
-		>"$T/gdb-$name.log" 2>&1 || true
-	grep -qE "^(Breakpoint|Temporary breakpoint|Thread .* hit (Temporary breakpoint|Breakpoint|Hardware watchpoint)|Hardware watchpoint .*: |Run till exit)" "$T/gdb-$name.log" ||
-		fail "$name: gdb did not stop worker $id where asked: $(tail -5 "$T/gdb-$name.log")"
-	wait_until 30 replaced "$id" "$pid" || fail "$name: worker $id was not replaced"
-	expect_forwarding 2 "after the kill $name"
-	log "$name: worker $id (pid $pid) killed and replaced; $(grep "worker $id (pid $pid)" "$T/master.log" | grep -o 'died .*' | tail -1)"
-}
-
 # Worker ID's lcore cache's length, as gdb sees it at eth_null_tx's entry.
 cache_len() { echo "((struct rte_mbuf **)\$rsi)[0]->pool->local_cache[$(($1 + 2))].len"; }
 
-kill_at tx-returned 0 'tbreak *eth_null_tx' continue finish
-kill_at tx-inside 1 'tbreak *eth_null_tx' continue 'break rte_pktmbuf_free' \
+kill_at tx-returned 0 '' 'tbreak *eth_null_tx' continue finish
+kill_at tx-inside 1 '' 'tbreak *eth_null_tx' continue 'break rte_pktmbuf_free' \
 	'ignore 2 10' continue
-kill_at cache-put 0 'tbreak *eth_null_tx' continue "watch -l $(cache_len 0)" continue
-kill_at flush-inside 1 'tbreak *eth_null_tx' continue 'break lanes_enqueue' continue
-kill_at flush-after 0 'tbreak *eth_null_tx' continue 'break lanes_enqueue' continue finish
-kill_at drain 1 "$put if \$_caller_is(\"transmit\")" 'ignore 1 2' continue
-kill_at refused-entry 0 'tbreak *eth_null_tx' continue 'set $rdx = 5' \
+kill_at cache-put 0 '' 'tbreak *eth_null_tx' continue "watch -l $(cache_len 0)" continue
+kill_at flush-inside 1 '' 'tbreak *eth_null_tx' continue 'break lanes_enqueue' continue
+kill_at flush-after 0 '' 'tbreak *eth_null_tx' continue 'break lanes_enqueue' continue finish
+kill_at drain 1 '' "$put if \$_caller_is(\"transmit\")" 'ignore 1 2' continue
+kill_at refused-entry 0 '' 'tbreak *eth_null_tx' continue 'set $rdx = 5' \
 	'break rte_pktmbuf_free_bulk' continue
-kill_at refused-put 1 'tbreak *eth_null_tx' continue 'set $rdx = 5' \
+kill_at refused-put 1 '' 'tbreak *eth_null_tx' continue 'set $rdx = 5' \
 	'break rte_pktmbuf_free_bulk' continue "$put" 'ignore 3 2' continue
-kill_at dequeue 0 'break __rte_ring_dequeue_elems' continue
-kill_at dequeue-tail 1 'break __rte_ring_update_tail' continue
+kill_at dequeue 0 '' 'break __rte_ring_dequeue_elems' continue
+kill_at dequeue-tail 1 '' 'break __rte_ring_update_tail' continue
 
 stop_master
 log "PASS"

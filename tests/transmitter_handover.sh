@@ -26,26 +26,6 @@ expect_forwarding 2 "through the transmitter"
 tx_sent() { jget /mp/stats 'r["transmitter"]["sent"]'; }
 above 0 tx_sent || fail "the transmitter sent nothing"
 
-# kill_at NAME ID WANT GDB-COMMANDS...: attach gdb to worker ID, run the
-# commands (which stop it where wanted), SIGKILL it there, wait for its
-# replacement and for every worker to forward again; the master's account
-# of the burst must match the regular expression WANT.
-kill_at() {
-	local name=$1 id=$2 want=$3 pid args=() c died
-	shift 3
-	pid=$(worker_field "$id" pid)
-	for c in "$@"; do args+=(-ex "$c"); done
-	timeout 120 gdb -q -batch -p "$pid" "${args[@]}" -ex kill \
-		>"$T/gdb-$name.log" 2>&1 || true
-	grep -qE "^(Breakpoint|Temporary breakpoint|Thread .* hit (Temporary breakpoint|Breakpoint|Hardware watchpoint))" "$T/gdb-$name.log" ||
-		fail "$name: gdb did not stop worker $id where asked: $(tail -5 "$T/gdb-$name.log")"
-	wait_until 30 replaced "$id" "$pid" || fail "$name: worker $id was not replaced"
-	expect_forwarding 2 "after the kill $name"
-	died=$(grep "worker $id (pid $pid)" "$T/master.log" | grep -o 'died .*' | tail -1)
-	log "$name: worker $id (pid $pid) killed and replaced; $died"
-	echo "$died" | grep -qE "$want" || fail "$name: the master's account \"$died\" is not /$want/"
-}
-
 # Nothing of the burst was the transmitter's yet (all freed); or the run
 # the ring took is the transmitter's and the rest of the burst (a run for
 # the other port, not handed on yet) the worker's.
