@@ -33,8 +33,8 @@
 #include "pool.h"
 #include "supervisor.h"
 
-#ifndef MP_SYSCONFDIR
-#define MP_SYSCONFDIR "/etc"
+#ifndef MP_CONFDIR
+#define MP_CONFDIR "/etc/mpmaster"
 #endif
 
 static void
@@ -50,7 +50,7 @@ usage(FILE *out)
 		"\n"
 		"FILE defaults to %s/mp.yaml.  Exit codes: 0 clean stop, 1 config or\n"
 		"usage error, 2 start-up failure, 3 stopped but DPDK's release hung.\n",
-		MP_SYSCONFDIR);
+		MP_CONFDIR);
 }
 
 /*
@@ -463,7 +463,7 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = MP_SYSCONFDIR "/mp.yaml", *sig = NULL;
+	const char *path = MP_CONFDIR "/mp.yaml", *sig = NULL;
 	char err[MP_ERR_LEN];
 	struct mp_config cfg;
 	bool test = false;
