@@ -308,6 +308,11 @@ void mp_notify(const char *msg);
 /* Interval of WATCHDOG=1 pings systemd asks for, in ms; 0 for none. */
 unsigned int mp_notify_watchdog_ms(void);
 
+/* Where the config lives by default (Makefile.am sets it). */
+#ifndef MP_CONFDIR
+#define MP_CONFDIR "/etc/mpmaster"
+#endif
+
 /* pidfile.c */
 
 /*
