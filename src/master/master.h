@@ -235,7 +235,7 @@ struct mp_view_worker {
 	unsigned int restarts;
 	double rx_pps;
 	double tx_pps;
-	uint64_t drops;
+	double drop_pps;	/* a rate, like the others beside it */
 	char counters[128];	/* the NF's: "allowed=12 denied=3" */
 };
 
@@ -251,7 +251,7 @@ struct mp_view {
 	const char *mode;
 	double rx_pps;			/* all ports */
 	double tx_pps;
-	uint64_t dist_dropped;
+	double dist_drop_pps;
 	struct mp_view_port ports[MP_MAX_PORTS];
 	unsigned int nb_ports;
 	struct mp_view_worker workers[MP_MAX_WORKERS];

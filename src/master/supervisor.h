@@ -58,7 +58,7 @@ struct mp_worker {
 	/* spawn.c: the reclaim generation its ring waits for, 0 if none. */
 	uint32_t ring_gen;
 
-	uint64_t prev_rx, prev_tx;	/* stats.c */
+	uint64_t prev_rx, prev_tx, prev_drops;	/* stats.c */
 	double rx_pps, tx_pps;		/* stats.c: over the last interval */
 };
 
@@ -95,6 +95,7 @@ struct mp_sup {
 
 	/* stats.c */
 	uint64_t stats_ms;
+	uint64_t prev_dist_dropped;	/* stats.c */
 	uint64_t prev_port_rx[MP_MAX_PORTS];
 	uint64_t prev_port_tx[MP_MAX_PORTS];
 	bool tty;			/* stderr is a terminal: live table */
