@@ -78,10 +78,20 @@ log "failed start: $(grep -o 'rte_eal_init() failed: [^(]*' "$T/out"), no runtim
 
 # A running master: -t of its own file passes (a check before a reload);
 # another file with its pid file and prefix does not.
-write_config "$T/mp.yaml" 1
+write_config "$T/mp.yaml" 2
 start_master "$T/mp.yaml"
-wait_until 60 all_running 1 || fail "the worker did not reach running"
+wait_until 60 all_running 2 || fail "the workers did not reach running"
 "$MPMASTER" -t -c "$T/mp.yaml" >"$T/out" 2>&1 || fail "-t of the running file: $(cat "$T/out")"
+# The log in order: each worker's own "attached" line, the master's
+# "running" line, and "all workers running" after the last of them.
+at() { grep -n -m 1 -- "$1" "$T/master.log" | cut -d: -f1; }
+all=$(at 'all workers running')
+for i in 0 1; do
+	a=$(at " w$i\[[0-9]*\]: worker $i attached")
+	r=$(at "worker $i running: pid")
+	[ -n "$a" ] && [ -n "$r" ] && [ "$a" -lt "$r" ] && [ "$r" -lt "$all" ] ||
+		fail "worker $i: attached at line ${a:-none}, running at ${r:-none}, all running at $all"
+done
 cp "$T/mp.yaml" "$T/other.yaml"
 expect_lines other -t \
 	"$(grep -n '^pid_file' "$T/other.yaml" | cut -d: -f1):11: pid file \"$T/mpmaster.pid\" is held by another mpmaster \\(pid $MASTER_PID\\), which runs another config" \

@@ -173,6 +173,7 @@ spawn(struct mp_sup *s, struct mp_worker *w)
 	}
 	w->proc = proc;
 	w->pid = proc->pid;
+	w->attach_seen = false;
 	w->proc_lcore = w->conf.lcore;
 	w->spawned_ms = mp_now_ms();
 	mp_wtable_set_process(w, proc->pid, program);

@@ -54,6 +54,7 @@ struct mp_worker {
 	unsigned int proc_lcore;	/* the lcore it runs on */
 	uint64_t spawned_ms;
 	uint64_t running_ms;		/* when it attached; 0 before */
+	bool attach_seen;		/* health.c: its report seen one tick ago */
 
 	/* spawn.c: the reclaim generation its ring waits for, 0 if none. */
 	uint32_t ring_gen;

@@ -212,11 +212,12 @@ mpw_main(int argc, char **argv, const struct mpw_nf *nf)
 			return 1;
 		}
 	}
-	mp_worker_report_attached(&ctx);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* Before the report, so that the master's log has it before "running". */
 	mp_info("worker %u attached: pid %d, lcore %u, %s, EAL init and attach took %ld ms",
 		ctx.id, (int)getpid(), rte_lcore_id(), nf->name,
 		(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	mp_worker_report_attached(&ctx);
 	mp_worker_run(&ctx);
 	if (nf->fini != NULL)
 		nf->fini(&ctx);
