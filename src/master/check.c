@@ -169,7 +169,8 @@ ask_program(const char *program, unsigned int id, const struct mp_strv *args,
 	argv[1] = "--check-args";
 	argv[2] = "-n";
 	argv[3] = idbuf;
-	memcpy(argv + 4, args->v, args->n * sizeof(*argv));
+	if (args->n != 0)	/* v may be NULL then */
+		memcpy(argv + 4, args->v, args->n * sizeof(*argv));
 	pid = fork();
 	if (pid == 0) {
 		null = open("/dev/null", O_RDONLY);

@@ -96,7 +96,7 @@ struct mp_sup {
 
 	/* stats.c */
 	uint64_t stats_ms;
-	uint64_t prev_dist_dropped;	/* stats.c */
+	uint64_t prev_dist_dropped;
 	uint64_t prev_port_rx[MP_MAX_PORTS];
 	uint64_t prev_port_tx[MP_MAX_PORTS];
 	bool tty;			/* stderr is a terminal: live table */
