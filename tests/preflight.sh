@@ -101,6 +101,10 @@ log "held pid file and prefix: refused for another file, not for the running one
 # The file broken after the start: -s stop still finds the pid file.
 echo "bogus_key: 1" >>"$T/mp.yaml"
 "$MPMASTER" -t -c "$T/mp.yaml" >/dev/null 2>&1 && fail "the broken file passes -t"
+rc=0
+"$MPMASTER" -s reload -c "$T/mp.yaml" >"$T/out" 2>&1 || rc=$?
+[ "$rc" = 1 ] && grep -q "^$T/mp.yaml:[0-9]*:1: unknown key \"bogus_key\"" "$T/out" ||
+	fail "-s reload of a broken file: exit $rc, $(cat "$T/out")"
 timeout 60 "$MPMASTER" -s stop -c "$T/mp.yaml" >"$T/out" 2>&1 || fail "-s stop with a broken file: exit $?: $(cat "$T/out")"
 wait "$MASTER_PID" || fail "master exited $? after -s stop"
 MASTER_PID=

@@ -57,9 +57,10 @@ usage(FILE *out)
 
 /*
  * `-s stop|reload`: the pid file is -p's, else the config's, else, for a
- * file broken since the master started, read leniently from it (only its
- * pid_file or eal.file_prefix must be valid), so that the operator is
- * never locked out of a stop.  `-s stop` waits for the master to be gone,
+ * stop with a file broken since the master started, read leniently from
+ * it (only its pid_file or eal.file_prefix must be valid), so that the
+ * operator is never locked out of a stop.  A reload of a broken file is
+ * refused here, with the file's error, as the master would refuse it.  `-s stop` waits for the master to be gone,
  * so that scripts can start a new one right after; it allows the
  * workers' stop timeout plus a margin.
  */
@@ -86,6 +87,10 @@ send_signal(const char *path, const char *pid_file, const char *what)
 			loaded = true;
 			pid_file = cfg.pid_file;
 			limit_ms = cfg.workers.stop_timeout_ms + 10000;
+		} else if (sig == SIGHUP) {
+			/* The master would refuse the file: say why here. */
+			fprintf(stderr, "%s\n", err);
+			return MP_EXIT_CONFIG;
 		} else if (mp_config_pid_file(path, &lenient, err, sizeof(err)) == 0) {
 			pid_file = lenient;
 		} else {
