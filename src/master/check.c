@@ -92,6 +92,7 @@ check_programs(struct check *c)
 		instance_key(w, "program", w->program != NULL, key, sizeof(key));
 		rc = mp_spawn_program_path(cfg, w, program[i]);
 		if (rc < 0) {
+			program[i][0] = '\0';
 			fail(c, key, "worker %u: cannot find its program: %s", w->id,
 			     strerror(-rc));
 			continue;
