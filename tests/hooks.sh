@@ -78,7 +78,8 @@ for mode in "" -t; do
 	timeout 30 "$MPMASTER" $mode -c "$T/mp.yaml" >"$T/out" 2>&1 || rc=$?
 	[ "$rc" = 1 ] || fail "mpmaster $mode with a missing hook: exit $rc, want 1: $(cat "$T/out")"
 	[ "$(wc -l <"$T/out")" = 1 ] || fail "$mode: not one line: $(cat "$T/out")"
-	[ "$(cat "$T/out")" = "$T/mp.yaml: hooks.on_state_change: program \"$T/missing.sh\" is not executable: No such file or directory" ] ||
+	# At the value: the last line of the file, "hooks: {on_state_change: VALUE}".
+	[ "$(cat "$T/out")" = "$T/mp.yaml:$(wc -l <"$T/mp.yaml"):26: hooks.on_state_change: program \"$T/missing.sh\" is not executable: No such file or directory" ] ||
 		fail "$mode: $(cat "$T/out")"
 done
 log "missing hook at start: $(cat "$T/out")"
@@ -184,7 +185,7 @@ wait_until 60 gone "$sleep_pid" || fail "the hook's child $sleep_pid survived"
 config 2 "$T/missing.sh"
 kill -HUP "$MASTER_PID"
 wait_until 120 has "reload refused" "$T/master.log" || fail "reload with a missing hook not refused"
-has "error: $T/mp.yaml: hooks.on_state_change: program \"$T/missing.sh\" is not executable" "$T/master.log" ||
+has "error: $T/mp.yaml:$(wc -l <"$T/mp.yaml"):26: hooks.on_state_change: program \"$T/missing.sh\" is not executable" "$T/master.log" ||
 	fail "no reason for the refusal"
 v0=$(worker_field 0 pid)
 kill -KILL "$v0"

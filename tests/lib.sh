@@ -333,11 +333,13 @@ nf_pkg_config() {
 # build_example NAME: copy examples/NAME into $T/NAME-src and build it there
 # with its own Makefile against the installed library: the program is
 # $T/NAME-src/NAME.
+# (-B: an in-tree build leaves binaries in examples/, which must not be
+# taken for this build's.)
 build_example() {
 	cp -r "$top_srcdir/examples/$1" "$T/$1-src" && chmod -R u+w "$T/$1-src" ||
 		fail "cannot copy examples/$1"
 	PKG_CONFIG_PATH="$install_root$mp_libdir/pkgconfig" \
-		make -s -C "$T/$1-src" PKGCONF="pkg-config --define-prefix" >"$T/make.log" 2>&1 ||
+		make -s -B -C "$T/$1-src" PKGCONF="pkg-config --define-prefix" >"$T/make.log" 2>&1 ||
 		fail "make in examples/$1 failed: $(tail -5 "$T/make.log")"
 }
 

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_acl.h>
 #include <rte_byteorder.h>
@@ -403,16 +404,20 @@ fw_fini(struct mpw_ctx *ctx)
 	fw.acl4 = fw.acl6 = NULL;
 }
 
+/*
+ * The worker arguments, for init and for --check-args alike (mpmaster -t
+ * asks): --rules FILE into *file.  0, or -EINVAL after one line saying why.
+ */
 static int
-fw_init(struct mpw_ctx *ctx, int argc, char **argv)
+parse_args(int argc, char **argv, const char **file)
 {
 	static const struct option longopts[] = {
 		{ "rules", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *rules = NULL;
-	int opt, rc;
+	int opt;
 
+	*file = NULL;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -421,12 +426,38 @@ fw_init(struct mpw_ctx *ctx, int argc, char **argv)
 				"(usage: --rules FILE)\n", argv[optind - 1]);
 			return -EINVAL;
 		}
-		rules = optarg;
+		*file = optarg;
 	}
-	if (rules == NULL || optind != argc) {
+	if (*file == NULL || optind != argc) {
 		fprintf(stderr, "firewall: usage: firewall [EAL args] -- --rules FILE\n");
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* The arguments, and that init will be able to read the file. */
+static int
+firewall_check_args(int argc, char **argv)
+{
+	const char *file;
+
+	if (parse_args(argc, argv, &file) < 0)
+		return -EINVAL;
+	if (access(file, R_OK) != 0) {
+		fprintf(stderr, "firewall: cannot read %s: %s\n", file, strerror(errno));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+fw_init(struct mpw_ctx *ctx, int argc, char **argv)
+{
+	const char *rules;
+	int rc;
+
+	if (parse_args(argc, argv, &rules) < 0)
+		return -EINVAL;
 	init_defs6();
 	fw.acl4 = acl_context(ctx, "fw4", F4_NUM);
 	fw.acl6 = acl_context(ctx, "fw6", F6_NUM);
@@ -555,6 +586,7 @@ static const struct mpw_nf firewall_nf = {
 	.init = fw_init,
 	.burst = fw_burst,
 	.fini = fw_fini,
+	.check_args = firewall_check_args,
 };
 
 int

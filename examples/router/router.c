@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 
 #include <rte_byteorder.h>
@@ -168,17 +169,20 @@ rt_fini(struct mpw_ctx *ctx)
 	rt.lpm = NULL;
 }
 
+/*
+ * The worker arguments, for init and for --check-args alike (mpmaster -t
+ * asks): --routes FILE into *file.  0, or -EINVAL after one line saying why.
+ */
 static int
-rt_init(struct mpw_ctx *ctx, int argc, char **argv)
+parse_args(int argc, char **argv, const char **file)
 {
 	static const struct option longopts[] = {
 		{ "routes", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *routes = NULL;
-	unsigned int i;
-	int opt, rc;
+	int opt;
 
+	*file = NULL;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -187,12 +191,39 @@ rt_init(struct mpw_ctx *ctx, int argc, char **argv)
 				"(usage: --routes FILE)\n", argv[optind - 1]);
 			return -EINVAL;
 		}
-		routes = optarg;
+		*file = optarg;
 	}
-	if (routes == NULL || optind != argc) {
+	if (*file == NULL || optind != argc) {
 		fprintf(stderr, "router: usage: router [EAL args] -- --routes FILE\n");
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* The arguments, and that init will be able to read the file. */
+static int
+router_check_args(int argc, char **argv)
+{
+	const char *file;
+
+	if (parse_args(argc, argv, &file) < 0)
+		return -EINVAL;
+	if (access(file, R_OK) != 0) {
+		fprintf(stderr, "router: cannot read %s: %s\n", file, strerror(errno));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+rt_init(struct mpw_ctx *ctx, int argc, char **argv)
+{
+	const char *routes;
+	unsigned int i;
+	int rc;
+
+	if (parse_args(argc, argv, &routes) < 0)
+		return -EINVAL;
 	for (i = 0; i < mpw_nb_ports(ctx); i++)
 		rte_eth_macaddr_get(mpw_port(ctx, i), &rt.port_mac[mpw_port(ctx, i)]);
 	rt.lpm = lpm_table(ctx);
@@ -270,6 +301,7 @@ static const struct mpw_nf router_nf = {
 	.init = rt_init,
 	.burst = rt_burst,
 	.fini = rt_fini,
+	.check_args = router_check_args,
 };
 
 int

@@ -392,7 +392,12 @@ main(int argc, char **argv)
 		pidfd = (int)syscall(SYS_pidfd_open, cred.pid, 0);
 	signal(SIGPIPE, SIG_IGN);
 	rc = mp_ctl_format_request(&req, line, sizeof(line));
-	if (rc < 0 || write(r.fd, line, (size_t)rc) != rc) {
+	/*
+	 * A master that refuses the peer (SO_PEERCRED) answers and closes at
+	 * once, maybe before the request is written: then EPIPE, and its
+	 * answer waits to be read.
+	 */
+	if (rc < 0 || (write(r.fd, line, (size_t)rc) != rc && errno != EPIPE)) {
 		code = fail(EXIT_REFUSED, "sending the request failed: %s", strerror(errno));
 		goto out;
 	}

@@ -43,7 +43,15 @@ check(struct mp_sup *s, struct mp_worker *w, uint64_t now)
 
 	if (w->state == MP_W_STARTING) {
 		if (reported(w, &w->slot->attached_pid)) {
-			mp_fsm_apply(w, MP_EV_ATTACHED, NULL);
+			/*
+			 * The worker logs "attached" before it reports it: one
+			 * tick later the loop has passed through its I/O and
+			 * read that line from the pipe, so that the log says
+			 * "attached", "running", "all workers running" in order.
+			 */
+			if (w->attach_seen)
+				mp_fsm_apply(w, MP_EV_ATTACHED, NULL);
+			w->attach_seen = true;
 		} else if (now - w->spawned_ms > MP_ATTACH_TIMEOUT_MS) {
 			mp_err("worker %u (pid %d) did not attach within %u ms: killing it",
 			       w->id, w->pid, MP_ATTACH_TIMEOUT_MS);

@@ -82,27 +82,6 @@ describe(char *buf, size_t len, const struct hook_event *ev)
 		 mp_worker_state_name(ev->to));
 }
 
-int
-mp_hooks_check(const struct mp_config *cfg, char *err, size_t len)
-{
-	const char *program = cfg->hooks.on_state_change;
-	struct stat st;
-
-	if (program == NULL)
-		return 0;
-	if (stat(program, &st) != 0 || access(program, X_OK) != 0) {
-		snprintf(err, len, "hooks.on_state_change: program \"%s\" is not "
-			 "executable: %s", program, strerror(errno));
-		return -ENOENT;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, len, "hooks.on_state_change: program \"%s\" is not "
-			 "a regular file", program);
-		return -ENOENT;
-	}
-	return 0;
-}
-
 /*
  * An overflow episode lasts until the queue is down to half full: one
  * warning for it, with its count, rather than one per event, and not one

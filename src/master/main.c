@@ -33,36 +33,46 @@
 #include "pool.h"
 #include "supervisor.h"
 
-#ifndef MP_SYSCONFDIR
-#define MP_SYSCONFDIR "/etc"
-#endif
-
 static void
 usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: mpmaster [-c FILE]             run the pipeline in the foreground\n"
 		"       mpmaster -t [-c FILE]          check the config and exit (0 valid, 1 invalid)\n"
-		"       mpmaster -s stop|reload [-c FILE]\n"
-		"                                      signal the master running FILE\n"
+		"       mpmaster -s stop|reload [-c FILE | -p PIDFILE]\n"
+		"                                      signal the master running FILE (exit 2\n"
+		"                                      if none runs)\n"
+		"       mpmaster --list-config-keys    every config key the parser knows\n"
 		"       mpmaster -V | --version        version\n"
 		"       mpmaster -h | --help           this help\n"
 		"\n"
 		"FILE defaults to %s/mp.yaml.  Exit codes: 0 clean stop, 1 config or\n"
-		"usage error, 2 start-up failure, 3 stopped but DPDK's release hung.\n",
-		MP_SYSCONFDIR);
+		"usage error, 2 start-up failure, 3 stopped but DPDK's release hung.\n"
+		"See mpmaster(8) and mp.yaml(5).\n",
+		MP_CONFDIR);
 }
 
+/* The longest workers.stop_timeout_ms the checker allows. */
+#define MP_STOP_TIMEOUT_MAX_MS 600000
+
 /*
- * `-s stop` waits for the master to be gone, so that scripts can start a
- * new one right after; it allows the workers' stop timeout plus a margin.
+ * `-s stop|reload`: the pid file is -p's, else the config's, else, for a
+ * stop with a file broken since the master started, read leniently from
+ * it (only its pid_file or eal.file_prefix must be valid), so that the
+ * operator is never locked out of a stop.  A reload of a broken file is
+ * refused here, with the file's error, as the master would refuse it.  `-s stop` waits for the master to be gone,
+ * so that scripts can start a new one right after; it allows the
+ * workers' stop timeout plus a margin.
  */
 static int
-send_signal(const struct mp_config *cfg, const char *what)
+send_signal(const char *path, const char *pid_file, const char *what)
 {
-	int sig, pid;
-	long waited_ms, limit_ms;
+	char err[MP_ERR_LEN], *lenient = NULL;
 	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	long waited_ms, limit_ms = MP_STOP_TIMEOUT_MAX_MS + 10000;
+	struct mp_config cfg;
+	bool loaded = false;
+	int sig, pid;
 
 	if (strcmp(what, "stop") == 0)
 		sig = SIGTERM;
@@ -72,19 +82,41 @@ send_signal(const struct mp_config *cfg, const char *what)
 		fprintf(stderr, "mpmaster: unknown signal \"%s\" (use stop or reload)\n", what);
 		return MP_EXIT_CONFIG;
 	}
-	pid = mp_pidfile_read_live(cfg->pid_file);
+	if (pid_file == NULL) {
+		if (mp_config_load(path, &cfg, err, sizeof(err)) == 0) {
+			loaded = true;
+			pid_file = cfg.pid_file;
+			limit_ms = cfg.workers.stop_timeout_ms + 10000;
+		} else if (sig == SIGHUP) {
+			/* The master would refuse the file: say why here. */
+			fprintf(stderr, "%s\n", err);
+			return MP_EXIT_CONFIG;
+		} else if (mp_config_pid_file(path, &lenient, err, sizeof(err)) == 0) {
+			pid_file = lenient;
+		} else {
+			fprintf(stderr, "%s (give the master's pid file with -p PIDFILE)\n", err);
+			return MP_EXIT_CONFIG;
+		}
+	}
+	pid = mp_pidfile_read_live(pid_file);
 	if (pid == 0) {
-		fprintf(stderr, "mpmaster: no running master for %s (pid file %s)\n",
-			cfg->path, cfg->pid_file);
-		return MP_EXIT_STARTUP;
-	}
-	if (kill(pid, sig) != 0) {
+		if (lenient != NULL || loaded)
+			fprintf(stderr, "mpmaster: no running master for %s (pid file %s)\n",
+				path, pid_file);
+		else
+			fprintf(stderr, "mpmaster: no running master (pid file %s)\n", pid_file);
+		sig = 0;
+	} else if (kill(pid, sig) != 0) {
 		fprintf(stderr, "mpmaster: kill(%d) failed: %s\n", pid, strerror(errno));
-		return MP_EXIT_STARTUP;
+		sig = 0;
 	}
+	if (loaded)
+		mp_config_free(&cfg);
+	free(lenient);
+	if (sig == 0)
+		return MP_EXIT_STARTUP;
 	if (sig != SIGTERM)
 		return MP_EXIT_OK;
-	limit_ms = cfg->workers.stop_timeout_ms + 10000;
 	for (waited_ms = 0; waited_ms < limit_ms; waited_ms += 20) {
 		if (kill(pid, 0) != 0 && errno == ESRCH)
 			return MP_EXIT_OK;
@@ -416,8 +448,16 @@ run(struct mp_config *cfg, char **argv)
 	if (check_not_running(cfg) < 0)
 		return MP_EXIT_STARTUP;
 	eal_log_open();
-	if (eal_init(cfg, argv[0]) < 0)
+	if (eal_init(cfg, argv[0]) < 0) {
+		/*
+		 * EAL creates the runtime directory early and leaves it when it
+		 * fails later (too little hugepage memory, a bad --vdev): of no
+		 * use to anyone, unless a primary of the prefix started meanwhile.
+		 */
+		if (mp_rtfiles_primary_pid(cfg->eal.file_prefix) == 0)
+			mp_rtfiles_remove(cfg->eal.file_prefix, &cfg->eal.args);
 		return MP_EXIT_STARTUP;
+	}
 	rc = mp_pool_register();
 	if (rc < 0) {
 		mp_err("rte_mempool_register_ops() failed for %s: %s",
@@ -471,18 +511,27 @@ out:
 	return status;
 }
 
+/* A check's failure, in the form of the config's own errors. */
+static void
+print_line(void *arg, const char *line)
+{
+	fprintf(stderr, "%s\n", line);
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "list-config-keys", no_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = MP_SYSCONFDIR "/mp.yaml", *sig = NULL;
+	const char *path = MP_CONFDIR "/mp.yaml", *sig = NULL, *pid_file = NULL;
 	char err[MP_ERR_LEN];
 	struct mp_config cfg;
 	bool test = false;
+	unsigned int checks;
 	int opt, rc;
 
 	mp_log_init("mpmaster", MP_LOG_INFO);
@@ -492,7 +541,7 @@ main(int argc, char **argv)
 	 * the default back from uv_spawn().
 	 */
 	signal(SIGPIPE, SIG_IGN);
-	while ((opt = getopt_long(argc, argv, "c:ts:Vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:ts:p:Vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;
@@ -503,6 +552,12 @@ main(int argc, char **argv)
 		case 's':
 			sig = optarg;
 			break;
+		case 'p':
+			pid_file = optarg;
+			break;
+		case 'K':
+			mp_config_list_keys(stdout);
+			return MP_EXIT_OK;
 		case 'V':
 			/* rte_version() is "DPDK 22.11.11": it names DPDK itself. */
 			printf("mpmaster %s (%s)\n", PACKAGE_VERSION, rte_version());
@@ -520,23 +575,33 @@ main(int argc, char **argv)
 		usage(stderr);
 		return MP_EXIT_CONFIG;
 	}
+	if (pid_file != NULL && sig == NULL) {
+		fprintf(stderr, "mpmaster: -p goes with -s stop|reload\n");
+		return MP_EXIT_CONFIG;
+	}
+	if (sig != NULL)
+		return send_signal(path, pid_file, sig);
 
 	rc = mp_config_load(path, &cfg, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "%s\n", err);
 		return MP_EXIT_CONFIG;
 	}
-	/* Where it could run: -t says what a start would. */
-	if (sig == NULL && mp_hooks_check(&cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s\n", path, err);
+	/*
+	 * What a start checks before EAL; -t also asks the worker programs
+	 * about their arguments and looks for another master, so that it
+	 * says what a start would.
+	 */
+	checks = MP_CHECK_PROGRAMS | MP_CHECK_PATHS;
+	if (test)
+		checks |= MP_CHECK_ARGS | MP_CHECK_RUNNING;
+	if (mp_check_config(&cfg, checks, print_line, NULL) > 0) {
 		mp_config_free(&cfg);
 		return MP_EXIT_CONFIG;
 	}
 	if (test) {
 		printf("%s: configuration is valid\n", path);
 		rc = MP_EXIT_OK;
-	} else if (sig != NULL) {
-		rc = send_signal(&cfg, sig);
 	} else {
 		rc = run(&cfg, argv);
 	}

@@ -320,7 +320,7 @@ struct mp_view_worker {
 	unsigned int restarts;
 	double rx_pps;
 	double tx_pps;
-	uint64_t drops;
+	double drop_pps;	/* a rate, like the others beside it */
 	char counters[128];	/* the NF's: "allowed=12 denied=3" */
 };
 
@@ -338,7 +338,7 @@ struct mp_view {
 	const char *mode;
 	double rx_pps;			/* all ports */
 	double tx_pps;
-	uint64_t dist_dropped;
+	double dist_drop_pps;
 	struct mp_view_port ports[MP_MAX_PORTS];
 	unsigned int nb_ports;
 	struct mp_view_worker workers[MP_MAX_WORKERS];
@@ -394,6 +394,11 @@ void mp_notify(const char *msg);
 
 /* Interval of WATCHDOG=1 pings systemd asks for, in ms; 0 for none. */
 unsigned int mp_notify_watchdog_ms(void);
+
+/* Where the config lives by default (Makefile.am sets it). */
+#ifndef MP_CONFDIR
+#define MP_CONFDIR "/etc/mpmaster"
+#endif
 
 /* pidfile.c */
 

@@ -123,7 +123,7 @@ spawn(struct mp_sup *s, struct mp_worker *w)
 	uv_process_t *proc;
 	int rc;
 
-	if (mp_spawn_resolve_program(s->cfg, &w->conf, program, NULL, 0) < 0) {
+	if (mp_spawn_resolve_program(s->cfg, &w->conf, program) < 0) {
 		snprintf(fail.what, sizeof(fail.what), "spawn failed: not executable");
 		mp_fsm_apply(w, MP_EV_SPAWN_FAILED, &fail);
 		return;
@@ -173,6 +173,7 @@ spawn(struct mp_sup *s, struct mp_worker *w)
 	}
 	w->proc = proc;
 	w->pid = proc->pid;
+	w->attach_seen = false;
 	w->proc_lcore = w->conf.lcore;
 	w->spawned_ms = mp_now_ms();
 	mp_wtable_set_process(w, proc->pid, program);
@@ -233,11 +234,9 @@ mp_spawn_init(struct mp_sup *s)
 }
 
 int
-mp_spawn_resolve_program(const struct mp_config *cfg,
-			 const struct mp_worker_conf *conf, char *out,
-			 char *err, size_t errlen)
+mp_spawn_program_path(const struct mp_config *cfg,
+		      const struct mp_worker_conf *conf, char *out)
 {
-	char why[MP_ERR_LEN];
 	const char *program = conf->program != NULL ? conf->program : cfg->workers.program;
 	char self[PATH_MAX - 16];
 	ssize_t n;
@@ -245,43 +244,34 @@ mp_spawn_resolve_program(const struct mp_config *cfg,
 
 	if (program != NULL) {
 		snprintf(out, PATH_MAX, "%s", program);
-	} else {
-		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		if (n < 0)
-			return -errno;
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		if (slash != NULL)
-			*slash = '\0';
-		snprintf(out, PATH_MAX, "%s/mpworker", self);
+		return 0;
 	}
-	if (access(out, X_OK) != 0) {
-		snprintf(why, sizeof(why), "worker %u: program \"%s\" is not "
-			 "executable: %s", conf->id, out, strerror(errno));
-		mp_err("%s", why);
-		if (err != NULL)
-			snprintf(err, errlen, "%s", why);
-		return -ENOENT;
-	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return -errno;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	snprintf(out, PATH_MAX, "%s/mpworker", self);
 	return 0;
 }
 
 int
-mp_spawn_check_programs(const struct mp_config *cfg, char *err, size_t errlen)
+mp_spawn_resolve_program(const struct mp_config *cfg,
+			 const struct mp_worker_conf *conf, char *out)
 {
-	char program[PATH_MAX], why[PATH_MAX + 128];
-	unsigned int i;
-	int rc = 0;
+	int rc = mp_spawn_program_path(cfg, conf, out);
 
-	for (i = 0; i < cfg->workers.nb_instances; i++)
-		if (mp_spawn_resolve_program(cfg, &cfg->workers.instances[i], program,
-					     rc == 0 ? err : NULL, errlen) < 0)
-			rc = -ENOENT;
-	if (mp_hooks_check(cfg, why, sizeof(why)) < 0) {
-		mp_err("%s: %s", cfg->path, why);
-		if (rc == 0 && err != NULL)
-			snprintf(err, errlen, "%s: %s", cfg->path, why);
-		rc = -ENOENT;
+	if (rc < 0) {
+		mp_err("worker %u: readlink(/proc/self/exe) failed: %s", conf->id,
+		       strerror(-rc));
+		return rc;
 	}
-	return rc;
+	if (access(out, X_OK) != 0) {
+		mp_err("worker %u: program \"%s\" is not executable: %s", conf->id,
+		       out, strerror(errno));
+		return -ENOENT;
+	}
+	return 0;
 }

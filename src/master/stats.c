@@ -54,7 +54,8 @@ on_stats(uv_timer_t *timer)
 	memset(&v, 0, sizeof(v));
 	v.generation = s->o->shm->generation;
 	v.mode = mp_config_dist_mode_name(s->cfg->distributor.mode);
-	v.dist_dropped = s->o->shm->dist.dropped;
+	v.dist_drop_pps = rate(s->o->shm->dist.dropped, s->prev_dist_dropped, ms);
+	s->prev_dist_dropped = s->o->shm->dist.dropped;
 	for (i = 0; i < s->cfg->nb_ports; i++) {
 		if (rte_eth_stats_get(s->cfg->ports[i], &st) != 0)
 			memset(&st, 0, sizeof(st));
@@ -81,7 +82,7 @@ on_stats(uv_timer_t *timer)
 			.restarts = slot.restarts,
 			.rx_pps = rate(slot.stats.rx, w->prev_rx, ms),
 			.tx_pps = rate(slot.stats.tx, w->prev_tx, ms),
-			.drops = slot.stats.drops,
+			.drop_pps = rate(slot.stats.drops, w->prev_drops, ms),
 		};
 		format_counters(&slot.nf, v.workers[v.nb_workers - 1].counters,
 				sizeof(v.workers[0].counters));
@@ -89,6 +90,7 @@ on_stats(uv_timer_t *timer)
 		w->tx_pps = v.workers[v.nb_workers - 1].tx_pps;
 		w->prev_rx = slot.stats.rx;
 		w->prev_tx = slot.stats.tx;
+		w->prev_drops = slot.stats.drops;
 	}
 	s->stats_ms = now;
 	if (s->cfg->stats.interval_s != 0)

@@ -156,9 +156,6 @@ mp_sup_run(struct mp_config *cfg, struct mp_objects *o)
 	s->cfg = cfg;
 	s->o = o;
 	s->rolling = -1;
-	rc = mp_spawn_check_programs(cfg, NULL, 0);
-	if (rc < 0)
-		return rc;
 	rc = uv_loop_init(&s->loop);
 	if (rc < 0) {
 		mp_err("uv_loop_init() failed: %s", uv_strerror(rc));

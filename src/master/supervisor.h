@@ -54,11 +54,12 @@ struct mp_worker {
 	unsigned int proc_lcore;	/* the lcore it runs on */
 	uint64_t spawned_ms;
 	uint64_t running_ms;		/* when it attached; 0 before */
+	bool attach_seen;		/* health.c: its report seen one tick ago */
 
 	/* spawn.c: the reclaim generation its ring waits for, 0 if none. */
 	uint32_t ring_gen;
 
-	uint64_t prev_rx, prev_tx;	/* stats.c */
+	uint64_t prev_rx, prev_tx, prev_drops;	/* stats.c */
 	double rx_pps, tx_pps;		/* stats.c: over the last interval */
 };
 
@@ -95,6 +96,7 @@ struct mp_sup {
 
 	/* stats.c */
 	uint64_t stats_ms;
+	uint64_t prev_dist_dropped;
 	uint64_t prev_port_rx[MP_MAX_PORTS];
 	uint64_t prev_port_tx[MP_MAX_PORTS];
 	bool tty;			/* stderr is a terminal: live table */
@@ -199,18 +201,38 @@ struct mp_worker *mp_spawn_lcore_holder(const struct mp_sup *s,
 
 /*
  * The program of worker instance conf into out (PATH_MAX): the instance's,
- * else workers.program, else the mpworker beside this executable.  Returns
- * 0 or -ENOENT if it is not executable: logged, and said in err unless
- * err is NULL.
+ * else workers.program, else the mpworker beside this executable.
+ * Returns 0, or -errno if this executable's path cannot be read.
  */
+int mp_spawn_program_path(const struct mp_config *cfg,
+			  const struct mp_worker_conf *conf, char *out);
+
+/* The same, and is it executable?  0, or -ENOENT (logged). */
 int mp_spawn_resolve_program(const struct mp_config *cfg,
-			     const struct mp_worker_conf *conf, char *out,
-			     char *err, size_t errlen);
+			     const struct mp_worker_conf *conf, char *out);
+
+/* check.c */
+
+/* What mp_check_config() checks (flags). */
+#define MP_CHECK_PROGRAMS 0x1	/* worker programs and the hook can run */
+#define MP_CHECK_PATHS 0x2	/* pid_file, log_file, control.socket: directories exist */
+#define MP_CHECK_ARGS 0x4	/* worker programs accept their args (--check-args) */
+#define MP_CHECK_RUNNING 0x8	/* no other master holds pid_file or eal.file_prefix */
+
+/* Receives one failure, a line "FILE:LINE:COL: message" without newline. */
+typedef void mp_check_report_fn(void *arg, const char *line);
 
 /*
- * Is every instance's program executable, and the hook program if there
- * is one (mp_hooks_check())?  0, or -ENOENT (each logged, the first said
- * in err unless err is NULL).
+ * Check what of cfg can be checked short of EAL (a start: programs and
+ * paths; mpmaster -t: all four); argument checks run only once every
+ * program can.  Calls report for each failure; returns their number.
+ */
+unsigned int mp_check_config(const struct mp_config *cfg, unsigned int what,
+			     mp_check_report_fn *report, void *arg);
+
+/*
+ * mp_check_config(MP_CHECK_PROGRAMS), for a reload: 0, or -ENOENT with
+ * each failure logged and the first said in err unless err is NULL.
  */
 int mp_spawn_check_programs(const struct mp_config *cfg, char *err, size_t errlen);
 
@@ -350,11 +372,6 @@ void mp_shutdown_changed(struct mp_sup *s);
 void mp_hooks_changed(struct mp_sup *s, const struct mp_worker *w,
 		      enum mp_worker_state from);
 
-/*
- * Is cfg's hook program, if any, executable?  0, or -ENOENT with the
- * reason in err ("hooks.on_state_change: ...").
- */
-int mp_hooks_check(const struct mp_config *cfg, char *err, size_t len);
 
 /*
  * Shutdown: true if no hook runs or waits.  Else the hooks running and

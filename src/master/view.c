@@ -37,13 +37,13 @@ print_line(const struct mp_view *v)
 	unsigned int i;
 
 	len = (size_t)snprintf(line, sizeof(line),
-			       "stats: ports rx %.0f pps tx %.0f pps | dist dropped %" PRIu64,
-			       v->rx_pps, v->tx_pps, v->dist_dropped);
+			       "stats: ports rx %.0f pps tx %.0f pps | dist drops %.0f/s",
+			       v->rx_pps, v->tx_pps, v->dist_drop_pps);
 	for (i = 0; i < v->nb_workers && len < sizeof(line); i++)
 		len += (size_t)snprintf(line + len, sizeof(line) - len,
-					" | w%u %s rx %.0f pps drops %" PRIu64 "%s%s",
+					" | w%u %s rx %.0f pps drops %.0f/s%s%s",
 					v->workers[i].id, v->workers[i].state,
-					v->workers[i].rx_pps, v->workers[i].drops,
+					v->workers[i].rx_pps, v->workers[i].drop_pps,
 					v->workers[i].counters[0] ? " " : "",
 					v->workers[i].counters);
 	for (i = 0; i < v->nb_ports && len < sizeof(line); i++)
@@ -77,11 +77,11 @@ print_table(const struct mp_view *v)
 	if (last_log_lines == mp_log_lines() && last_rows != 0)
 		OUT("\033[%uA", last_rows);
 	OUT("\033[J\033[1mmpmaster\033[0m  generation %" PRIu64 "  %s  "
-	    "ports rx %s pps  tx %s pps  distributor drops %s\n",
+	    "ports rx %s pps  tx %s pps  distributor drops %s/s\n",
 	    v->generation, v->mode, mp_human(v->rx_pps, a, sizeof(a)),
-	    mp_human(v->tx_pps, b, sizeof(b)), mp_human((double)v->dist_dropped, c, sizeof(c)));
+	    mp_human(v->tx_pps, b, sizeof(b)), mp_human(v->dist_drop_pps, c, sizeof(c)));
 	OUT("  %-4s %-9s %8s %9s %8s %10s %10s %10s  %s\n", "id", "state", "pid",
-	    "lcore@cpu", "restarts", "rx pps", "tx pps", "drops", "counters");
+	    "lcore@cpu", "restarts", "rx pps", "tx pps", "drops/s", "counters");
 	rows += 2;
 	for (i = 0; i < v->nb_workers; i++) {
 		const struct mp_view_worker *w = &v->workers[i];
@@ -90,7 +90,7 @@ print_table(const struct mp_view *v)
 		snprintf(where, sizeof(where), "%u@%u", w->lcore, w->cpu);
 		OUT("  %-4u %-9s %8d %9s %8u %10s %10s %10s  %s\n", w->id, w->state,
 		    w->pid, where, w->restarts, mp_human(w->rx_pps, a, sizeof(a)),
-		    mp_human(w->tx_pps, b, sizeof(b)), mp_human((double)w->drops, c, sizeof(c)),
+		    mp_human(w->tx_pps, b, sizeof(b)), mp_human(w->drop_pps, c, sizeof(c)),
 		    w->counters);
 		rows++;
 	}

@@ -65,6 +65,7 @@ struct parse {
 	size_t errlen;
 	struct instances_parse ip;	/* positions of workers.instances */
 	char shown[MAX_SHOWN * 4 + 4];	/* a value as a message shows it */
+	FILE *list;			/* mp_config_list_keys(): print, not parse */
 };
 
 /*
@@ -650,6 +651,25 @@ apply_key(struct parse *p, const struct key *k, const yaml_node_t *v,
 	return -EINVAL;
 }
 
+/*
+ * The keys of one table, qualified, one a line; a mapping's through its
+ * own table (its function calls parse_map(), which comes back here), so
+ * that the list is made from the tables the parser uses.
+ */
+static int
+list_keys(struct parse *p, const char *where, const struct key *keys)
+{
+	const struct key *k;
+
+	for (k = keys; k->name != NULL; k++) {
+		if (k->kind == K_MAP)
+			k->fn(p, NULL);
+		else
+			fprintf(p->list, "%s%s%s\n", where, *where ? "." : "", k->name);
+	}
+	return 0;
+}
+
 static int
 parse_map(struct parse *p, const yaml_node_t *n, const char *where,
 	  const struct key *keys)
@@ -660,6 +680,8 @@ parse_map(struct parse *p, const yaml_node_t *n, const char *where,
 	char qualified[96];
 	int rc;
 
+	if (p->list != NULL)
+		return list_keys(p, where, keys);
 	if (n->type != YAML_MAPPING_NODE)
 		return fail_at(p, n, "%s must be a mapping", *where ? where : "the config");
 	for (pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top; pair++) {
@@ -1792,77 +1814,196 @@ mp_config_load(const char *path, struct mp_config *cfg, char *err, size_t errlen
 }
 
 /*
- * Only what mpctl needs, from a file that may not pass the checker (an
- * operator editing it, about to run mpctl reload): its YAML must parse,
- * control.socket and eal.file_prefix must be valid if present, nothing
- * else is looked at.
+ * Read path and build its YAML document, for the lenient readers below:
+ * the same bounded passes as mp_config_parse(), none of its checks.  On
+ * success the caller releases it with doc_close().  p->cfg is a config of
+ * defaults, for the value readers.
  */
+struct doc {
+	struct parse p;
+	struct mp_config cfg;
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	char *buf;
+	const yaml_node_t *root;
+};
+
+static int
+doc_open(struct doc *d, const char *path, char *err, size_t errlen)
+{
+	size_t len = 0;
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	rc = read_file(path, &d->buf, &len, err, errlen);
+	if (rc < 0)
+		return rc;
+	d->p.path = path;
+	d->p.buf = d->buf;
+	d->p.len = len;
+	d->p.cfg = &d->cfg;
+	d->p.err = err;
+	d->p.errlen = errlen;
+	rc = check_tokens(&d->p);
+	if (rc == 0)
+		rc = check_events(&d->p);
+	if (rc == 0)
+		rc = mp_config_defaults(&d->cfg);
+	if (rc < 0)
+		goto fail_buf;
+	rc = parser_open(&d->p, &d->parser);
+	if (rc < 0)
+		goto fail_cfg;
+	if (!yaml_parser_load(&d->parser, &d->doc)) {
+		rc = fail_yaml(&d->p, &d->parser);
+		yaml_parser_delete(&d->parser);
+		goto fail_cfg;
+	}
+	d->p.doc = &d->doc;
+	d->root = yaml_document_get_root_node(&d->doc);
+	return 0;
+
+fail_cfg:
+	mp_config_free(&d->cfg);
+fail_buf:
+	free(d->buf);
+	return rc;
+}
+
+static void
+doc_close(struct doc *d)
+{
+	yaml_document_delete(&d->doc);
+	yaml_parser_delete(&d->parser);
+	mp_config_free(&d->cfg);
+	free(d->buf);
+}
+
+/*
+ * The node of a dotted key below n; a number selects the item of a
+ * sequence whose "id" is that number (workers.instances.2.program).
+ * Stops at the deepest node the file has; *rest is "" if that is the
+ * key's own.
+ */
+static const yaml_node_t *
+find_key(struct parse *p, const yaml_node_t *n, const char *key, const char **rest)
+{
+	const yaml_node_item_t *it;
+	const yaml_node_t *next, *id;
+	char part[64];
+	size_t len;
+
+	while (n != NULL && *key != '\0') {
+		len = strcspn(key, ".");
+		if (len >= sizeof(part))
+			break;
+		memcpy(part, key, len);
+		part[len] = '\0';
+		next = NULL;
+		if (n->type == YAML_SEQUENCE_NODE) {
+			for (it = n->data.sequence.items.start;
+			     it < n->data.sequence.items.top && next == NULL; it++) {
+				id = find_value(p, yaml_document_get_node(p->doc, *it), "id");
+				if (id != NULL && id->type == YAML_SCALAR_NODE &&
+				    strcmp(scalar(id), part) == 0)
+					next = yaml_document_get_node(p->doc, *it);
+			}
+		} else {
+			next = find_value(p, n, part);
+		}
+		if (next == NULL)
+			break;
+		n = next;
+		key += len + (key[len] == '.');
+	}
+	*rest = key;
+	return n;
+}
+
+/*
+ * A path mpmaster -s or mpctl needs (control.socket, pid_file) from a
+ * file that may not pass the checker (an operator editing it, or one
+ * broken after the master started): its YAML must parse, key and
+ * eal.file_prefix must be valid if present, nothing else is looked at.
+ * Without the key, the default of the prefix: /run/mpmaster-PREFIX.EXT.
+ */
+static int
+lenient_path(const char *path, const char *key, const char *ext, size_t max,
+	     char **out, char *err, size_t errlen)
+{
+	const yaml_node_t *n;
+	const char *rest;
+	struct doc d;
+	int rc;
+
+	*out = NULL;
+	rc = doc_open(&d, path, err, errlen);
+	if (rc < 0)
+		return rc;
+	n = find_key(&d.p, d.root, key, &rest);
+	if (n != NULL && *rest == '\0') {
+		rc = get_string(&d.p, n, key, true, max, out);
+	} else {
+		n = find_value(&d.p, find_value(&d.p, d.root, "eal"), "file_prefix");
+		rc = n != NULL ? check_prefix(&d.p, n) : 0;
+		if (rc == 0 && asprintf(out, "/run/mpmaster-%s.%s",
+					d.cfg.eal.file_prefix, ext) < 0) {
+			*out = NULL;
+			rc = fail_input(err, errlen, -ENOMEM, path, "out of memory");
+		}
+	}
+	doc_close(&d);
+	return rc;
+}
+
 int
 mp_config_control_socket(const char *path, char **socket_path, char *err,
 			 size_t errlen)
 {
-	const yaml_node_t *root, *n;
-	struct mp_config cfg;
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	struct parse p;
-	char *buf = NULL;
-	size_t len = 0;
-	int rc;
+	return lenient_path(path, "control.socket", "sock",
+			    sizeof(((struct sockaddr_un *)0)->sun_path) - 1,
+			    socket_path, err, errlen);
+}
 
-	*socket_path = NULL;
-	rc = read_file(path, &buf, &len, err, errlen);
-	if (rc < 0)
-		return rc;
+int
+mp_config_pid_file(const char *path, char **pid_file, char *err, size_t errlen)
+{
+	return lenient_path(path, "pid_file", "pid", PATH_MAX - 1,
+			    pid_file, err, errlen);
+}
+
+int
+mp_config_error_at(const char *path, const char *key, char *err, size_t errlen,
+		   const char *fmt, ...)
+{
+	char msg[MP_ERR_LEN], raw[MP_ERR_LEN + 8];
+	const char *rest;
+	struct doc d;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (doc_open(&d, path, raw, sizeof(raw)) < 0) {
+		snprintf(raw, sizeof(raw), "%s: %s", path, msg);
+		put_line(err, errlen, raw);
+		return -EINVAL;
+	}
+	d.p.err = err;
+	d.p.errlen = errlen;
+	fail_at(&d.p, find_key(&d.p, d.root, key, &rest), "%s", msg);
+	doc_close(&d);
+	return -EINVAL;
+}
+
+void
+mp_config_list_keys(FILE *out)
+{
+	struct parse p;
+
 	memset(&p, 0, sizeof(p));
-	p.path = path;
-	p.buf = buf;
-	p.len = len;
-	p.cfg = &cfg;
-	p.err = err;
-	p.errlen = errlen;
-	rc = check_tokens(&p);
-	if (rc == 0)
-		rc = check_events(&p);
-	if (rc == 0)
-		rc = mp_config_defaults(&cfg);
-	if (rc < 0)
-		goto fail_buf;
-	rc = parser_open(&p, &parser);
-	if (rc < 0)
-		goto fail_cfg;
-	if (!yaml_parser_load(&parser, &doc)) {
-		rc = fail_yaml(&p, &parser);
-		goto fail_parser;
-	}
-	p.doc = &doc;
-	root = yaml_document_get_root_node(&doc);
-	n = find_value(&p, find_value(&p, root, "control"), "socket");
-	if (n != NULL) {
-		rc = get_string(&p, n, "control.socket", true,
-				sizeof(((struct sockaddr_un *)0)->sun_path) - 1,
-				&cfg.control.socket);
-	} else {
-		n = find_value(&p, find_value(&p, root, "eal"), "file_prefix");
-		rc = n != NULL ? check_prefix(&p, n) : 0;
-		if (rc == 0 && asprintf(&cfg.control.socket, "/run/mpmaster-%s.sock",
-					cfg.eal.file_prefix) < 0) {
-			cfg.control.socket = NULL;
-			rc = fail_input(err, errlen, -ENOMEM, path, "out of memory");
-		}
-	}
-	if (rc == 0) {
-		*socket_path = cfg.control.socket;
-		cfg.control.socket = NULL;
-	}
-	yaml_document_delete(&doc);
-fail_parser:
-	yaml_parser_delete(&parser);
-fail_cfg:
-	mp_config_free(&cfg);
-fail_buf:
-	free(buf);
-	return rc;
+	p.list = out;
+	parse_map(&p, NULL, "", top_keys);
 }
 
 void

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #define MP_MAX_WORKERS 32	/* worker ids 0..MP_MAX_WORKERS-1 */
@@ -193,6 +194,12 @@ int mp_config_control_socket(const char *path, char **socket_path, char *err,
 			     size_t errlen);
 
 /*
+ * The pid file of the config at path, as leniently, for `mpmaster -s`:
+ * a master whose file was broken after it started can still be stopped.
+ */
+int mp_config_pid_file(const char *path, char **pid_file, char *err, size_t errlen);
+
+/*
  * Fill *cfg with the defaults of SPEC.md (no workers: instances are
  * required).  Returns 0 or -ENOMEM.
  */
@@ -265,6 +272,25 @@ int mp_config_load(const char *path, struct mp_config *cfg,
  */
 int mp_config_parse(const char *name, const char *buf, size_t len,
 		    struct mp_config *cfg, char *err, size_t errlen);
+
+/*
+ * Print every key the parser knows, one a line, qualified with its
+ * mappings ("workers.restart.policy"), from the parser's own tables: the
+ * list the docs are checked against (mpmaster --list-config-keys).
+ */
+void mp_config_list_keys(FILE *out);
+
+/*
+ * Write one line "FILE:LINE:COL: message" into err for a check made
+ * after parsing (a program that cannot run, a directory that is not
+ * there), at the value of the dotted key in the file at path; a number
+ * selects the worker instance of that id ("workers.instances.1.args").
+ * A key the file does not have is placed at its nearest mapping that it
+ * has (the default applies), a file that cannot be read gives
+ * "FILE: message".  Returns -EINVAL.
+ */
+int mp_config_error_at(const char *path, const char *key, char *err, size_t errlen,
+		       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Release everything *cfg owns and zero it.  Safe on a zeroed struct. */
 void mp_config_free(struct mp_config *cfg);

@@ -64,8 +64,12 @@ static const struct {
 
 static burst_fn *chosen = l2fwd_burst;
 
+/*
+ * The worker arguments, for init and for --check-args alike: the handler
+ * into *burst.  Returns 0, or -EINVAL after one line saying why.
+ */
 static int
-worker_init(struct mpw_ctx *ctx, int argc, char **argv)
+parse_args(int argc, char **argv, burst_fn **burst)
 {
 	static const struct option longopts[] = {
 		{ "handler", required_argument, NULL, 'h' },
@@ -90,13 +94,27 @@ worker_init(struct mpw_ctx *ctx, int argc, char **argv)
 				optarg);
 			return -EINVAL;
 		}
-		chosen = handlers[i].burst;
+		*burst = handlers[i].burst;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "mpworker: unexpected argument \"%s\"\n", argv[optind]);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+static int
+worker_init(struct mpw_ctx *ctx, int argc, char **argv)
+{
+	return parse_args(argc, argv, &chosen);
+}
+
+static int
+worker_check_args(int argc, char **argv)
+{
+	burst_fn *burst;
+
+	return parse_args(argc, argv, &burst);
 }
 
 static void
@@ -110,6 +128,7 @@ static const struct mpw_nf mpworker_nf = {
 	.name = "mpworker",
 	.init = worker_init,
 	.burst = worker_burst,
+	.check_args = worker_check_args,
 };
 
 int

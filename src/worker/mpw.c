@@ -114,6 +114,27 @@ take_runtime_args(int *argc, char **argv, struct mpw_ctx *ctx, bool *have_id)
 }
 
 /*
+ * `PROGRAM --check-args ARGS...`: the worker arguments parsed as a start
+ * parses them (take_runtime_args(), then the NF's check), nothing else.
+ */
+static int
+check_args(int argc, char **argv, const struct mpw_nf *nf)
+{
+	struct mpw_ctx ctx;
+	bool have_id = false;
+
+	memset(&ctx, 0, sizeof(ctx));
+	argv[1] = argv[0];	/* drop --check-args */
+	argc--;
+	argv++;
+	if (take_runtime_args(&argc, argv, &ctx, &have_id) < 0)
+		return 1;
+	if (nf->check_args != NULL && nf->check_args(argc, argv) < 0)
+		return 1;
+	return 0;
+}
+
+/*
  * No path calls rte_eal_cleanup(): in a secondary it write-locks the
  * primary's memory map to detach, and a worker killed there (stop
  * escalation, the watchdog) would leave the lock held and the master
@@ -137,6 +158,8 @@ mpw_main(int argc, char **argv, const struct mpw_nf *nf)
 		       MPW_ABI_VERSION);
 		return 1;
 	}
+	if (argc > 1 && strcmp(argv[1], "--check-args") == 0)
+		return check_args(argc, argv, nf);
 	/*
 	 * If the master dies we must not spin on a CPU.  Nothing is left to
 	 * drain towards (the distributor died with it) and a secondary's EAL
@@ -189,11 +212,12 @@ mpw_main(int argc, char **argv, const struct mpw_nf *nf)
 			return 1;
 		}
 	}
-	mp_worker_report_attached(&ctx);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* Before the report, so that the master's log has it before "running". */
 	mp_info("worker %u attached: pid %d, lcore %u, %s, EAL init and attach took %ld ms",
 		ctx.id, (int)getpid(), rte_lcore_id(), nf->name,
 		(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	mp_worker_report_attached(&ctx);
 	mp_worker_run(&ctx);
 	if (nf->fini != NULL)
 		nf->fini(&ctx);

@@ -95,6 +95,16 @@ struct mpw_nf {
 	 * drained and every packet handed on.  A crash never reaches it.
 	 */
 	void (*fini)(struct mpw_ctx *ctx);
+	/**
+	 * Optional.  Check the worker arguments init would get (argc, argv
+	 * as for init) without DPDK, the master or any side effect: parse
+	 * them with the parser init uses, so that the two cannot disagree.
+	 * Return 0, or a negative errno value after printing one line saying
+	 * why.  `mpmaster -t` runs `PROGRAM --check-args ARGS...`, which
+	 * calls it (see mpw_main()); without it only the runtime's own
+	 * arguments are checked.
+	 */
+	int (*check_args)(int argc, char **argv);
 };
 
 /**
@@ -107,8 +117,14 @@ struct mpw_nf {
  * id, from the master), --fault=segv|abort|hang and --fault-after=N
  * (crash for real once N packets were seen; for demos and tests).
  *
+ * Run as `PROGRAM --check-args [WORKER ARGS...]`, it only checks the
+ * worker arguments (the runtime's, then nf->check_args with the rest) and
+ * exits 0 if they are good, else 1 after one line saying why: no EAL, no
+ * master.  mpmaster -t asks every worker program so.
+ *
  * @return
- *   The process's exit status: 0 stopped on request; 1 bad arguments, an
+ *   The process's exit status: 0 stopped on request (or arguments
+ *   good, with --check-args); 1 bad arguments, an
  *   NF built for another ABI, or nf->init failed; 2 EAL or the master's
  *   objects not found (no master running, or another build's).
  */

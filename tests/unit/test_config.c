@@ -1057,6 +1057,47 @@ START_TEST(test_error_at_the_end_of_a_file_without_newline_is_inside_it)
 }
 END_TEST
 
+/* Checks after parsing place their errors at the key they are about. */
+START_TEST(test_error_at_finds_the_key_or_its_nearest_mapping)
+{
+	char line[MP_ERR_LEN], want[MP_ERR_LEN];
+
+	write_yaml_n("workers:\n  args: [--x]\n  instances:\n"
+		     "    - {id: 1, lcore: 3, cpu: 0, args: [--y]}\n"
+		     "    - {id: 0, lcore: 2, cpu: 0}\n", 113);
+	ck_assert_int_eq(mp_config_error_at(path, "workers.args", line, sizeof(line),
+					    "bad %s", "args"), -EINVAL);
+	snprintf(want, sizeof(want), "%s:2:9: bad args", path);
+	ck_assert_str_eq(line, want);
+	/* A number is the instance of that id, not the list's index. */
+	mp_config_error_at(path, "workers.instances.1.args", line, sizeof(line), "x");
+	snprintf(want, sizeof(want), "%s:4:39: x", path);
+	ck_assert_str_eq(line, want);
+	/* Not in the file: its nearest mapping that is. */
+	mp_config_error_at(path, "workers.program", line, sizeof(line), "y");
+	snprintf(want, sizeof(want), "%s:2:3: y", path);
+	ck_assert_str_eq(line, want);
+	unlink(path);
+}
+END_TEST
+
+START_TEST(test_pid_file_is_read_from_a_file_the_checker_refuses)
+{
+	char *pid_file = NULL;
+
+	write_yaml_n("eal: {file_prefix: p1}\nbogus: 1\n", 32);
+	ck_assert_int_eq(mp_config_pid_file(path, &pid_file, err, sizeof(err)), 0);
+	ck_assert_str_eq(pid_file, "/run/mpmaster-p1.pid");
+	free(pid_file);
+	unlink(path);
+	write_yaml_n("pid_file: /tmp/q.pid\nworkers: 3\n", 32);
+	ck_assert_int_eq(mp_config_pid_file(path, &pid_file, err, sizeof(err)), 0);
+	ck_assert_str_eq(pid_file, "/tmp/q.pid");
+	free(pid_file);
+	unlink(path);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -1073,6 +1114,8 @@ config_suite(void)
 	tcase_add_test(ok, test_instances_are_sorted_by_id);
 	tcase_add_test(ok, test_pid_file_follows_the_prefix);
 	tcase_add_test(ok, test_control_socket_follows_the_prefix);
+	tcase_add_test(ok, test_error_at_finds_the_key_or_its_nearest_mapping);
+	tcase_add_test(ok, test_pid_file_is_read_from_a_file_the_checker_refuses);
 	tcase_add_test(ok, test_operations_keys_are_read);
 	tcase_add_test(ok, test_empty_operations_strings_turn_them_off);
 	tcase_add_test(ok, test_listen_takes_ipv4_and_bracketed_ipv6);
