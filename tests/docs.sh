@@ -19,7 +19,7 @@ log "$pages: lint clean"
 grep -o '](\([^)#]*\)' "$top_srcdir/README.md" | sed 's/^](//' | sort -u >"$T/links"
 while read -r link; do
 	case $link in
-	http://* | https://*) continue ;;
+	"" | http://* | https://*) continue ;;	# "": an anchor in the page
 	esac
 	[ -e "$top_srcdir/$link" ] || fail "README.md links to $link, which is not in the tree"
 	case $(realpath -m "$top_srcdir/$link") in
