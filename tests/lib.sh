@@ -141,7 +141,7 @@ try:
     d = json.loads(sys.stdin.read())
 except ValueError:
     sys.exit(1)
-r = d[sys.argv[1]]
+r = d[sys.argv[1].split(",")[0]]    # "/ethdev/stats,0" answers "/ethdev/stats"
 print(eval(sys.argv[2]))' "$1" "$2"
 }
 
