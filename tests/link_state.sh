@@ -57,7 +57,7 @@ for p in 0 1; do
 	metric "mp_port_link_speed_bps{port=\"$p\"} 10000000000" || fail "/metrics: port $p speed"
 done
 "$MPCTL" -c "$T/mp.yaml" status >"$T/status" || fail "mpctl status exited $?"
-grep -Eq '^0 +net_tap0 +up +10000 Mbps$' "$T/status" || fail "mpctl status: $(cat "$T/status")"
+grep -Eq '^0 +net_tap0 +up +10000 Mbps +[0-9]+ +direct$' "$T/status" || fail "mpctl status: $(cat "$T/status")"
 
 # Frames into the first tap, every 2 ms, through link changes (sends fail
 # while the interface is down).
@@ -88,7 +88,7 @@ port_link_is 1 up || fail "/mp/stats: port 1 link $(port_link 1) while port 0 is
 [ "$(jget /mp/stats 'r["port0"]["link_speed_mbps"]')" = 0 ] || fail "/mp/stats: a speed while down"
 ctl_link_is 0 down || fail "mpctl status --json: port 0 link $(ctl_link 0)"
 "$MPCTL" -c "$T/mp.yaml" status >"$T/status" || fail "mpctl status exited $?"
-grep -Eq '^0 +net_tap0 +down +-$' "$T/status" || fail "mpctl status: $(cat "$T/status")"
+grep -Eq '^0 +net_tap0 +down +- +[0-9]+ +direct$' "$T/status" || fail "mpctl status: $(cat "$T/status")"
 metric 'mp_port_link_up{port="0"} 0' || fail "/metrics: port 0 not down"
 metric 'mp_port_link_speed_bps{port="0"} 0' || fail "/metrics: port 0 has a speed while down"
 
@@ -122,6 +122,6 @@ for p in 0 1; do
 	port_link_is $p down || fail "/mp/stats: memif port $p link $(port_link $p)"
 done
 "$MPCTL" -c "$T/memif.yaml" status >"$T/status" || fail "mpctl status exited $?"
-grep -Eq '^1 +net_memif1 +down +-$' "$T/status" || fail "mpctl status: $(cat "$T/status")"
+grep -Eq '^1 +net_memif1 +down +- +1 +primary$' "$T/status" || fail "mpctl status: $(cat "$T/status")"
 stop_master
 log "PASS"

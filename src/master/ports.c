@@ -251,6 +251,7 @@ mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 	uint16_t nb_txq = MP_MAX_WORKERS, port_txq, min_txq;
 	uint16_t nb_rxq[MP_MAX_PORTS];
 	bool pairs[MP_MAX_PORTS];
+	const char *driver[MP_MAX_PORTS];	/* the driver's own, static name */
 	bool primary = false;
 	unsigned int i;
 	uint16_t port;
@@ -275,13 +276,10 @@ mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 			return rc;
 		shm->port_tx_primary[port] = primary;
 		pairs[i] = traits_of(info.driver_name)->queue_pairs;
+		driver[i] = info.driver_name;
 		shm->port_frees_in_tx[port] = traits_of(info.driver_name)->frees_in_tx;
 		if (!primary && info.max_tx_queues < nb_txq)
 			nb_txq = info.max_tx_queues;
-		mp_info("port %u (%s): %u RX queue(s), transmits %s", port,
-			info.driver_name, nb_rxq[i],
-			primary ? "through the primary (transmitter)" :
-				  "directly from the workers");
 	}
 
 	for (i = 0; i < RTE_MAX_ETHPORTS; i++)
@@ -303,6 +301,10 @@ mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 		if (rc < 0)
 			goto fail;
 		shm->port_nb_rxq[i] = (uint16_t)rc;
+		mp_info("port %u (%s): %u RX queue(s), transmits %s", port,
+			driver[i], shm->port_nb_rxq[i],
+			shm->port_tx_primary[port] ? "through the primary (transmitter)" :
+						     "directly from the workers");
 		if (!shm->port_tx_primary[port])
 			shm->nb_tx_queues = RTE_MIN(shm->nb_tx_queues, port_txq);
 	}
