@@ -4,8 +4,9 @@
  * packet's output port, transmit runs of packets bound for the same port
  * straight from the burst array on our own TX queue (or hand them to the
  * master's transmitter on our ring to it, for ports whose PMD cannot
- * transmit from a secondary), free what a port refuses.  Counters live in our own cache line of shared memory and are
- * written once per burst; the heartbeat once per iteration.  Every step of
+ * transmit from a secondary), free what a port refuses.  Counters live in
+ * our own cache line of shared memory and are written once per burst; the
+ * heartbeat once per iteration.  Every step of
  * a burst's hand-over is recorded first in our in-flight record (shm.h),
  * so that a kill at any instruction leaves the master knowing who owns
  * each of its mbufs.
