@@ -23,5 +23,6 @@ done
 wait_until 30 all_running 2 || fail "workers did not come back after the kills"
 expect_forwarding 2 "after the kills"
 stop_master
-log "kills $KILLS; at exit: $(grep -o "memory hotplug lock is still held by [0-9]* reader(s)" "$T/master.log" | grep -o "[0-9]* reader(s)" || echo "no stale reader")"
+log "kills $KILLS; repaired: $(grep -o "EAL's .* lock is still held by [^0-9]*[0-9]* [a-z()]*" "$T/master.log" |
+	sed "s/EAL's //; s/ is still held by/:/" | sort | uniq -c | tr -s ' \n' ' ' || echo "nothing")"
 log "PASS"

@@ -6,7 +6,9 @@
  * A worker's rte_eal_init() takes the memzone lock as a writer to attach
  * the memzone table and as a reader in lookups, like the tailq and mempool
  * locks, and holds the memory hotplug lock as a reader through most of its
- * start-up.  A worker SIGKILLed while it holds one leaves it held for
+ * start-up; the tables those locks guard (the memzones, each memseg list)
+ * are fbarrays with a reader-writer lock of their own, which its lookups
+ * and walks take as a reader.  A worker SIGKILLed while it holds one leaves it held for
  * good: every later secondary then hangs in its own start-up (the memzone
  * lock), or the master's next ring, memzone or mempool call does, or its
  * release of DPDK at exit.  DPDK offers no way to find or break such a
@@ -40,6 +42,7 @@
 #include <rte_eal.h>
 #include <rte_eal_memconfig.h>
 #include <rte_memory.h>
+#include <rte_fbarray.h>
 #include <rte_memzone.h>
 #include <rte_rwlock.h>
 #include <rte_spinlock.h>
@@ -62,6 +65,9 @@ struct mcfg_head {
 	rte_rwlock_t mplock;		/* mempools */
 	rte_spinlock_t tlock;
 	rte_rwlock_t memory_hotplug_lock;
+	uint8_t mp_status;
+	struct rte_fbarray memzones;
+	struct rte_memseg_list memsegs[RTE_MAX_MEMSEG_LISTS];
 };
 
 #if RTE_VERSION < RTE_VERSION_NUM(22, 11, 0, 0) || \
@@ -75,17 +81,30 @@ struct mcfg_head {
 #define MP_EALLOCK_STUCK_MS 200
 
 static struct mcfg_head *mcfg;
+static bool fbarrays_known;	/* memzones and memsegs where the layout says */
 static char config_path[PATH_MAX];	/* as /proc/PID/maps names it */
 
 static const char *const lock_names[MP_EALLOCK_ALL_BITS] = {
-	"memzone", "tailq", "mempool", "memory hotplug",
+	"memzone", "tailq", "mempool", "memory hotplug", "table",
 };
+
+/* The fbarray whose lock is table lock k: the memzones, then each memseg list. */
+static struct rte_fbarray *
+table_of(unsigned int k)
+{
+	if (k == 0)
+		return &mcfg->memzones;
+	return k <= RTE_MAX_MEMSEG_LISTS ? &mcfg->memsegs[k - 1].memseg_arr : NULL;
+}
+
+#define MP_EALLOCK_TABLES (RTE_MAX_MEMSEG_LISTS + 1)
 
 static rte_rwlock_t *
 lock_of(unsigned int i)
 {
 	rte_rwlock_t *const locks[MP_EALLOCK_ALL_BITS] = {
 		&mcfg->mlock, &mcfg->qlock, &mcfg->mplock, &mcfg->memory_hotplug_lock,
+		&mcfg->memzones.rwlock,
 	};
 
 	return locks[i];
@@ -179,6 +198,28 @@ layout_matches(void)
 	return ok && mcfg->tlock.locked == 0;
 }
 
+/*
+ * The tables are where the layout says if the memzone table is named and
+ * sized as rte_eal_memzone_init() made it, and every memseg list in use
+ * holds memsegs.
+ */
+static bool
+tables_match(void)
+{
+	const struct rte_fbarray *t;
+	unsigned int k;
+
+	if (strcmp(mcfg->memzones.name, "memzone") != 0 ||
+	    mcfg->memzones.elt_sz != sizeof(struct rte_memzone))
+		return false;
+	for (k = 1; k < MP_EALLOCK_TABLES; k++) {
+		t = table_of(k);
+		if (t->name[0] != '\0' && t->elt_sz != sizeof(struct rte_memseg))
+			return false;
+	}
+	return true;
+}
+
 int
 mp_eallock_init(void)
 {
@@ -207,6 +248,11 @@ mp_eallock_init(void)
 		return -EPROTO;
 	}
 	mcfg = head;
+	fbarrays_known = tables_match();
+	if (!fbarrays_known)
+		mp_warn("EAL's memzone and memseg tables are not where DPDK %s's "
+			"layout says: their locks left by killed workers will not be "
+			"repaired", rte_version());
 	if (!layout_matches()) {
 		mcfg = NULL;
 		mp_warn("EAL's shared configuration (%s) does not hold its locks "
@@ -307,15 +353,39 @@ stuck_hold(rte_rwlock_t *l)
 }
 
 /*
- * One lock per call, the innermost first, because a thread of ours waiting
- * for an inner lock may itself hold an outer one as a writer.  A process
- * that could be a live holder stops the check before and after sampling.
+ * Release l's stuck hold, if it has one and no live process may be its
+ * holder.  Returns true when the check is over: released, or blocked.
+ */
+static bool
+try_release(struct mp_eallock_check *c, unsigned int bit, rte_rwlock_t *l,
+	    const char *table)
+{
+	int32_t hold = stuck_hold(l);
+
+	if (hold == 0)
+		return false;
+	c->blocker = find_blocker(c);
+	if (c->blocker != 0)
+		return true;
+	/* What the dead holders' unlocks would have done. */
+	__atomic_fetch_sub(&l->cnt, hold, __ATOMIC_RELEASE);
+	c->released = bit;
+	c->hold = hold;
+	snprintf(c->table, sizeof(c->table), "%s", table);
+	return true;
+}
+
+/*
+ * One lock per call, the innermost first (the tables' locks, taken inside
+ * the others), because a thread of ours waiting for an inner lock may
+ * itself hold an outer one as a writer.  A process that could be a live
+ * holder stops the check before and after sampling.
  */
 void
 mp_eallock_check(struct mp_eallock_check *c)
 {
-	unsigned int i;
-	int32_t hold;
+	struct rte_fbarray *t;
+	unsigned int i, k;
 
 	c->released = 0;
 	c->blocker = 0;
@@ -324,20 +394,18 @@ mp_eallock_check(struct mp_eallock_check *c)
 	c->blocker = find_blocker(c);
 	if (c->blocker != 0)
 		return;
-	for (i = 0; i < MP_EALLOCK_ALL_BITS; i++) {
-		if (!(c->which & (1u << i)))
-			continue;
-		hold = stuck_hold(lock_of(i));
-		if (hold == 0)
-			continue;
-		c->blocker = find_blocker(c);
-		if (c->blocker != 0)
+	for (k = 0; fbarrays_known && (c->which & MP_EALLOCK_TABLE) &&
+		    k < MP_EALLOCK_TABLES; k++) {
+		t = table_of(k);
+		if (t->name[0] != '\0' &&
+		    try_release(c, MP_EALLOCK_TABLE, &t->rwlock, t->name))
 			return;
-		/* What the dead holders' unlocks would have done. */
-		__atomic_fetch_sub(&lock_of(i)->cnt, hold, __ATOMIC_RELEASE);
-		c->released = 1u << i;
-		c->hold = hold;
-		return;
+	}
+	for (i = 0; i < MP_EALLOCK_ALL_BITS; i++) {
+		if ((1u << i) == MP_EALLOCK_TABLE || !(c->which & (1u << i)))
+			continue;
+		if (try_release(c, 1u << i, lock_of(i), ""))
+			return;
 	}
 }
 
@@ -350,13 +418,14 @@ mp_eallock_check_log(const struct mp_eallock_check *c, const char *when)
 		if (!(c->released & (1u << i)))
 			continue;
 		if (c->hold == RTE_RWLOCK_WRITE)
-			mp_warn("EAL's %s lock is still held by a writer %d ms %s: "
-				"released that hold", lock_names[i],
-				MP_EALLOCK_STUCK_MS, when);
+			mp_warn("EAL's %s%s%s lock is still held by a writer %d ms %s: "
+				"released that hold", c->table, *c->table ? " " : "",
+				lock_names[i], MP_EALLOCK_STUCK_MS, when);
 		else
-			mp_warn("EAL's %s lock is still held by %d reader(s) %d ms "
-				"%s: released those holds", lock_names[i],
-				c->hold / RTE_RWLOCK_READ, MP_EALLOCK_STUCK_MS, when);
+			mp_warn("EAL's %s%s%s lock is still held by %d reader(s) %d ms "
+				"%s: released those holds", c->table, *c->table ? " " : "",
+				lock_names[i], c->hold / RTE_RWLOCK_READ,
+				MP_EALLOCK_STUCK_MS, when);
 	}
 }
 
@@ -372,4 +441,19 @@ mp_eallock_release_stuck(unsigned int which, const char *when)
 			c.blocker_comm);
 	mp_eallock_check_log(&c, when);
 	return c.released != 0;
+}
+
+void
+mp_eallock_log_state(const char *when)
+{
+	unsigned int i;
+	char text[160];
+	int len = 0;
+
+	if (mcfg == NULL)
+		return;
+	for (i = 0; i < MP_EALLOCK_ALL_BITS && len >= 0 && (size_t)len < sizeof(text); i++)
+		len += snprintf(text + len, sizeof(text) - len, "%s%s %#x", i ? ", " : "",
+				lock_names[i], (unsigned int)count_of(lock_of(i)));
+	mp_warn("EAL's lock counters %s: %s", when, text);
 }

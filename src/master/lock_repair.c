@@ -75,7 +75,8 @@ start(struct mp_sup *s)
 		s->repair_again = true;
 		return;
 	}
-	c->which = MP_EALLOCK_MEMZONE | MP_EALLOCK_TAILQ | MP_EALLOCK_MEMPOOL;
+	c->which = MP_EALLOCK_MEMZONE | MP_EALLOCK_TAILQ | MP_EALLOCK_MEMPOOL |
+		   MP_EALLOCK_TABLE;
 	c->nb_allowed = 0;
 	for (id = 0; id < MP_MAX_WORKERS; id++)
 		if (s->w[id].proc != NULL && s->w[id].running_ms != 0)

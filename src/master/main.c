@@ -405,7 +405,8 @@ release_dpdk(const struct mp_config *cfg, struct mp_objects *objects, bool ports
 	pthread_t thread;
 	int rc;
 
-	for (i = 0; i < MP_EALLOCK_ALL_BITS; i++)
+	/* One lock per call; a few locks and tables at most are ever stuck. */
+	for (i = 0; i < 4 * MP_EALLOCK_ALL_BITS; i++)
 		if (!mp_eallock_release_stuck(MP_EALLOCK_ALL, "before DPDK's release at exit"))
 			break;
 	rc = pthread_create(&thread, NULL, release_thread, &job);
@@ -424,6 +425,7 @@ release_dpdk(const struct mp_config *cfg, struct mp_objects *objects, bool ports
 		deadline_in_ms(&step, 10);
 	}
 	if (rc != 0) {
+		mp_eallock_log_state("when DPDK's release at exit gave up");
 		mp_err("releasing DPDK did not finish within %d s (a lock in shared "
 		       "memory held by a killed secondary?): exiting without it",
 		       MP_RELEASE_TIMEOUT_S);

@@ -244,7 +244,8 @@ enum {
 	MP_EALLOCK_TAILQ = 1 << 1,
 	MP_EALLOCK_MEMPOOL = 1 << 2,
 	MP_EALLOCK_HOTPLUG = 1 << 3,	/* readers: a secondary's whole start-up */
-	MP_EALLOCK_ALL_BITS = 4,
+	MP_EALLOCK_TABLE = 1 << 4,	/* the memzone and memseg tables' own */
+	MP_EALLOCK_ALL_BITS = 5,
 	MP_EALLOCK_ALL = (1 << MP_EALLOCK_ALL_BITS) - 1,
 };
 
@@ -262,6 +263,7 @@ struct mp_eallock_check {
 	char blocker_comm[32];		/* its name */
 	unsigned int released;		/* the bit of the lock released, or 0 */
 	int32_t hold;			/* what was taken off its count */
+	char table[64];			/* MP_EALLOCK_TABLE: which table's */
 };
 
 /*
@@ -285,6 +287,9 @@ void mp_eallock_check_log(const struct mp_eallock_check *c, const char *when);
  * anything.
  */
 bool mp_eallock_release_stuck(unsigned int which, const char *when);
+
+/* Log the counters of the locks this module knows; when ends the line. */
+void mp_eallock_log_state(const char *when);
 
 /* supervisor.c, worker_table.c */
 
