@@ -190,7 +190,8 @@ port_start(uint16_t port, uint16_t nb_rxq, uint16_t *nb_txq, uint16_t min_txq,
  */
 static int
 port_plan(const struct mp_config *cfg, unsigned int i,
-	  const struct rte_eth_dev_info *info, bool *primary, uint16_t *nb_rxq)
+	  const struct rte_eth_dev_info *info, const struct driver_traits *traits,
+	  bool *primary, uint16_t *nb_rxq)
 {
 	const struct mp_port_conf *pc = &cfg->port_conf[i];
 	uint16_t port = cfg->ports[i];
@@ -201,7 +202,7 @@ port_plan(const struct mp_config *cfg, unsigned int i,
 		       port, info->driver_name, info->max_tx_queues == 0 ? "TX" : "RX");
 		return -ENOTSUP;
 	}
-	if (traits_of(info->driver_name)->tx_primary_only)
+	if (traits->tx_primary_only)
 		why = "its PMD cannot transmit from a worker's process";
 	else if (info->max_tx_queues < cfg->workers.nb_instances)
 		why = "it has fewer TX queues than there are workers";
@@ -225,7 +226,7 @@ port_plan(const struct mp_config *cfg, unsigned int i,
 	}
 	if (pc->rx_queues != 0)
 		*nb_rxq = (uint16_t)pc->rx_queues;
-	else if (traits_of(info->driver_name)->rx_queues_fixed)
+	else if (traits->rx_queues_fixed)
 		*nb_rxq = info->max_rx_queues;
 	else
 		*nb_rxq = 1;
@@ -250,7 +251,7 @@ mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 	struct rte_eth_dev_info info;
 	uint16_t nb_txq = MP_MAX_WORKERS, port_txq, min_txq;
 	uint16_t nb_rxq[MP_MAX_PORTS];
-	bool pairs[MP_MAX_PORTS];
+	const struct driver_traits *traits[MP_MAX_PORTS];
 	const char *driver[MP_MAX_PORTS];	/* the driver's own, static name */
 	bool primary = false;
 	unsigned int i;
@@ -271,13 +272,13 @@ mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 			       port, strerror(-rc));
 			return rc;
 		}
-		rc = port_plan(cfg, i, &info, &primary, &nb_rxq[i]);
+		traits[i] = traits_of(info.driver_name);
+		rc = port_plan(cfg, i, &info, traits[i], &primary, &nb_rxq[i]);
 		if (rc < 0)
 			return rc;
 		shm->port_tx_primary[port] = primary;
-		pairs[i] = traits_of(info.driver_name)->queue_pairs;
 		driver[i] = info.driver_name;
-		shm->port_frees_in_tx[port] = traits_of(info.driver_name)->frees_in_tx;
+		shm->port_frees_in_tx[port] = traits[i]->frees_in_tx;
 		if (!primary && info.max_tx_queues < nb_txq)
 			nb_txq = info.max_tx_queues;
 	}
@@ -296,7 +297,7 @@ mp_ports_start(const struct mp_config *cfg, struct rte_mempool *pool,
 			shm->peer_port[port] = cfg->ports[i ^ 1];
 		else
 			shm->peer_port[port] = port;
-		port_txq = pairs[i] ? nb_rxq[i] : shm->port_tx_primary[port] ? 1 : nb_txq;
+		port_txq = traits[i]->queue_pairs ? nb_rxq[i] : shm->port_tx_primary[port] ? 1 : nb_txq;
 		rc = port_start(port, nb_rxq[i], &port_txq, min_txq, pool);
 		if (rc < 0)
 			goto fail;
