@@ -256,7 +256,8 @@ kill_at() {
 		>"$T/gdb-$name.log" 2>&1 || true
 	grep -qE "^(Breakpoint|Temporary breakpoint|Thread .* hit (Temporary breakpoint|Breakpoint|Hardware watchpoint)|Hardware watchpoint .*: |Run till exit)" "$T/gdb-$name.log" ||
 		fail "$name: gdb did not stop worker $id where asked: $(tail -5 "$T/gdb-$name.log")"
-	wait_until 30 replaced "$id" "$pid" || fail "$name: worker $id was not replaced"
+	wait_until 30 replaced "$id" "$pid" ||
+		fail "$name: worker $id was not replaced; gdb: $(tail -5 "$T/gdb-$name.log")"
 	expect_forwarding 2 "after the kill $name"
 	died=$(grep "worker $id (pid $pid)" "$T/master.log" | grep -o 'died .*' | tail -1 || true)
 	log "$name: worker $id (pid $pid) killed and replaced; $died"

@@ -20,6 +20,9 @@
 #  - refused-put:   inside the lane put of that free, after two pointers;
 #  - dequeue:       inside the ring dequeue, the head moved, nothing copied;
 #  - dequeue-tail:  the dequeue copied the burst, its tail not yet moved.
+#  - next-burst:    a burst went out whole and its packets are back on the
+#                   lane; the worker has just marked its lane for the next
+#                   burst (a hardware watchpoint on the mark).
 . "$(dirname "$0")/lib.sh"
 need_dpdk_env
 command -v gdb >/dev/null || skip "needs gdb"
@@ -53,6 +56,8 @@ kill_at refused-put 1 '' 'tbreak *eth_null_tx' continue 'set $rdx = 5' \
 	'break rte_pktmbuf_free_bulk' continue "$put" 'ignore 3 2' continue
 kill_at dequeue 0 '' 'break __rte_ring_dequeue_elems' continue
 kill_at dequeue-tail 1 '' 'break __rte_ring_update_tail' continue
+kill_at next-burst 0 '' 'break __rte_ring_dequeue_elems' continue delete \
+	'watch -l mpw_main::ctx.slot->inflight.lane_mark' continue
 
 stop_master
 log "PASS"

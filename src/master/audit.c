@@ -105,6 +105,7 @@ mp_audit_log(const struct mp_audit *a, uint64_t leaked)
 	       "(%" PRIu64 " leaked by crashes)%s: %s", a->size, a->home,
 	       a->duplicated, a->missing, leaked, foreign,
 	       a->duplicated != 0 ? "mbufs were freed twice" :
-	       a->missing != leaked ? "mbufs were lost without being counted" :
+	       a->missing > leaked ? "mbufs were lost without being counted" :
+	       a->missing < leaked ? "mbufs counted as leaked came back" :
 	       "the pool holds pointers that are not its mbufs");
 }

@@ -90,7 +90,10 @@ struct mp_worker_stats {
  * the worker turns on only inside rte_eth_tx_burst() of such ports and
  * empties onto its lane at the end of every burst (pool.h): so the cache
  * holds nothing but packets of this burst freed by such a PMD, or stale
- * pointers, which the master tells apart by that.
+ * pointers, which the master tells apart by that.  A new burst's step is
+ * stored before its lane_mark, and both before its dequeue: the mark
+ * never moves while step still describes the last burst, whose packets a
+ * kill there would otherwise find neither on the lane nor anywhere else.
  *
  * The master resets step and lane_mark before a new process consumes the
  * ring.  It costs a few stores per burst and per run of packets to one

@@ -248,6 +248,13 @@ transmit(const struct mpw_ctx *ctx, struct mp_worker_inflight *in,
 			__atomic_store_n(&in->step, MP_STEP(pos, MP_PHASE_OWN, j),
 					 __ATOMIC_RELEASE);
 		} else {
+			/*
+			 * What the port or ring took is handed on before the
+			 * run moves to the refused tail: hand_on() rewrites
+			 * run_start, which the current step still reads.
+			 */
+			__atomic_store_n(&in->step, MP_STEP(pos, MP_PHASE_OWN, i + sent),
+					 __ATOMIC_RELEASE);
 			free_run(ctx, in, pos, i + sent, j, &cache_on);
 			dropped += j - i - sent;
 		}
@@ -360,9 +367,11 @@ mp_worker_run(struct mpw_ctx *ctx)
 		/* The next burst begins where the last one ended (we are the consumer). */
 		pos = ctx->ring->cons.tail;
 		if (pos != published) {
-			inflight->lane_mark = mp_lane_put_pos(ctx->lane);
+			/* The step first, then the mark (shm.h). */
 			__atomic_store_n(&inflight->step, MP_STEP(pos, MP_PHASE_OWN, 0),
 					 __ATOMIC_RELEASE);
+			__atomic_store_n(&inflight->lane_mark, mp_lane_put_pos(ctx->lane),
+					 __ATOMIC_RELAXED);
 			published = pos;
 		}
 		n = rte_ring_dequeue_burst(ctx->ring, (void **)pkts, burst, &queued);
