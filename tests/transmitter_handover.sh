@@ -8,6 +8,9 @@
 #                   the producer head moved, the slots being written;
 #  - enqueue-tail:  the slots written, the producer tail not yet moved;
 #  - enqueue-done:  the ring took the run, the worker has not said so yet.
+#  - partial:       the ring took 5 packets of the run (gdb made its
+#                   capacity 5 for that one enqueue) and the worker has
+#                   just begun to announce the free of the refused rest.
 # Then the same on a transmitter of its own lcore, which a reload cannot
 # change: one more kill while it runs.
 . "$(dirname "$0")/lib.sh"
@@ -40,6 +43,14 @@ kill_at enqueue-tail 1 "$worker" 'break __rte_ring_update_tail if enqueue == 1' 
 # A watchpoint on the producer tail stops the worker just after its store.
 kill_at enqueue-done 0 "$transmitter" 'break __rte_ring_enqueue_elems' continue \
 	delete 'frame 1' 'watch -l r->prod.tail' continue
+# The worker's ring to the transmitter is empty while gdb holds it (the
+# transmitter drains it), so a capacity of 5 lets exactly 5 in.  The
+# capacity is put back before the kill.
+ring=mpw_main::ctx.tx_ring
+kill_at partial 1 "$transmitter" 'break __rte_ring_move_prod_head' continue delete \
+	"set \$cap = $ring->capacity" "set var $ring->capacity = 5" \
+	'watch -l mpw_main::ctx.slot->inflight.run_start' continue \
+	"set var $ring->capacity = \$cap"
 stop_master
 
 # A transmitter on an lcore of its own.
