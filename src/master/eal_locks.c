@@ -333,23 +333,29 @@ find_blocker(struct mp_eallock_check *c)
 /*
  * How much of l has been held throughout the last MP_EALLOCK_STUCK_MS, as
  * the amount to take off its count: RTE_RWLOCK_WRITE for a writer, or
- * RTE_RWLOCK_READ times the readers present in every sample; 0 as soon as
- * the lock is seen free.
+ * RTE_RWLOCK_READ times the readers present in every sample; or
+ * RTE_RWLOCK_WAIT when nobody held it but its writer-waiting bit stayed
+ * set throughout, which only a writer killed while it waited leaves (a
+ * live waiter takes the lock as soon as it is free).  DPDK 22.11's
+ * readers wait while that bit is set, so it alone stops every later
+ * start-up.  0 as soon as the lock is seen free.
  */
 static int32_t
 stuck_hold(rte_rwlock_t *l)
 {
 	struct timespec ms = { .tv_sec = 0, .tv_nsec = 1000000 };
 	int32_t cnt, writer = RTE_RWLOCK_WRITE, readers = INT32_MAX;
+	int32_t wait = RTE_RWLOCK_WAIT;
 	unsigned int i;
 
-	for (i = 0; i < MP_EALLOCK_STUCK_MS && (writer || readers); i++) {
+	for (i = 0; i < MP_EALLOCK_STUCK_MS && (writer || readers || wait); i++) {
 		cnt = count_of(l);
 		writer &= cnt;
 		readers = RTE_MIN(readers, cnt > 0 ? cnt & ~RTE_RWLOCK_MASK : 0);
+		wait &= cnt;
 		nanosleep(&ms, NULL);
 	}
-	return writer ? writer : readers;
+	return writer ? writer : readers ? readers : wait;
 }
 
 /*
@@ -367,8 +373,15 @@ try_release(struct mp_eallock_check *c, unsigned int bit, rte_rwlock_t *l,
 	c->blocker = find_blocker(c);
 	if (c->blocker != 0)
 		return true;
-	/* What the dead holders' unlocks would have done. */
-	__atomic_fetch_sub(&l->cnt, hold, __ATOMIC_RELEASE);
+	/*
+	 * What the dead holders' unlocks would have done; a dead waiter's
+	 * bit is cleared, not subtracted, in case a live writer took the
+	 * lock meanwhile (one still waiting sets it again).
+	 */
+	if (hold == RTE_RWLOCK_WAIT)
+		__atomic_fetch_and(&l->cnt, ~RTE_RWLOCK_WAIT, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_sub(&l->cnt, hold, __ATOMIC_RELEASE);
 	c->released = bit;
 	c->hold = hold;
 	snprintf(c->table, sizeof(c->table), "%s", table);
@@ -417,7 +430,12 @@ mp_eallock_check_log(const struct mp_eallock_check *c, const char *when)
 	for (i = 0; i < MP_EALLOCK_ALL_BITS; i++) {
 		if (!(c->released & (1u << i)))
 			continue;
-		if (c->hold == RTE_RWLOCK_WRITE)
+		if (c->hold == RTE_RWLOCK_WAIT)
+			mp_warn("EAL's %s%s%s lock has said a writer waits, with no holder, "
+				"for %d ms %s: cleared that (a writer killed while it waited)",
+				c->table, *c->table ? " " : "", lock_names[i],
+				MP_EALLOCK_STUCK_MS, when);
+		else if (c->hold == RTE_RWLOCK_WRITE)
 			mp_warn("EAL's %s%s%s lock is still held by a writer %d ms %s: "
 				"released that hold", c->table, *c->table ? " " : "",
 				lock_names[i], MP_EALLOCK_STUCK_MS, when);

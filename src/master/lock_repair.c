@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * EAL lock repair on the loop's side (the mechanism is eal_locks.c).  A
- * worker that died before it attached may have left EAL's memzone, tailq
- * or mempool lock held, and every later secondary would hang on it: so no
- * worker is spawned until the locks were checked.  The check scans /proc
+ * worker that died before it attached may have left EAL's memzone, tailq,
+ * mempool, table or memory hotplug lock held, and every later secondary
+ * would hang on it (on the hotplug lock as soon as any process waits to
+ * take it as a writer, to grow or shrink DPDK's heap: a waiting writer
+ * stops new readers): so no worker is spawned until the locks were
+ * checked.  No other worker is starting then (one start at a time, none
+ * while the check is pending), so none holds them legitimately.  The check scans /proc
  * and samples the locks for up to 200 ms, so it runs on libuv's thread
  * pool, never blocking the loop; its completion releases the spawns, or
  * checks again while it still finds holds to release, or while a live
@@ -75,8 +79,7 @@ start(struct mp_sup *s)
 		s->repair_again = true;
 		return;
 	}
-	c->which = MP_EALLOCK_MEMZONE | MP_EALLOCK_TAILQ | MP_EALLOCK_MEMPOOL |
-		   MP_EALLOCK_TABLE;
+	c->which = MP_EALLOCK_ALL;
 	c->nb_allowed = 0;
 	for (id = 0; id < MP_MAX_WORKERS; id++)
 		if (s->w[id].proc != NULL && s->w[id].running_ms != 0)

@@ -243,7 +243,7 @@ enum {
 	MP_EALLOCK_MEMZONE = 1 << 0,
 	MP_EALLOCK_TAILQ = 1 << 1,
 	MP_EALLOCK_MEMPOOL = 1 << 2,
-	MP_EALLOCK_HOTPLUG = 1 << 3,	/* readers: a secondary's whole start-up */
+	MP_EALLOCK_HOTPLUG = 1 << 3,	/* readers: most of a secondary's start-up */
 	MP_EALLOCK_TABLE = 1 << 4,	/* the memzone and memseg tables' own */
 	MP_EALLOCK_ALL_BITS = 5,
 	MP_EALLOCK_ALL = (1 << MP_EALLOCK_ALL_BITS) - 1,
