@@ -7,11 +7,12 @@
  * take it as a writer, to grow or shrink DPDK's heap: a waiting writer
  * stops new readers): so no worker is spawned until the locks were
  * checked.  No other worker is starting then (one start at a time, none
- * while the check is pending), so none holds them legitimately.  The check scans /proc
- * and samples the locks for up to 200 ms, so it runs on libuv's thread
- * pool, never blocking the loop; its completion releases the spawns, or
- * checks again while it still finds holds to release, or while a live
- * DPDK process that could hold them (a tool attaching) is around.
+ * while the check is pending), so none holds them legitimately.  The
+ * check scans /proc and samples the locks for up to 200 ms, so it runs on
+ * libuv's thread pool, never blocking the loop; its completion releases
+ * the spawns, or checks again while it still finds holds to release, or
+ * while a live DPDK process that could hold them (a tool attaching) is
+ * around.
  */
 #include <stdio.h>
 
