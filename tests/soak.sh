@@ -3,11 +3,7 @@
 # worker, every kill that hit is followed by a replacement, traffic still
 # flows afterwards, no zombie ever appears, and the mempool's in-use count
 # comes back within the documented bound (one burst per crash at most; see
-# README, Fault isolation); at stop the mempool audit is exact.  Then the
-# same, half as many, with the ports transmitting through the primary
-# (tx: primary): the master repairs each dead worker's ring to the
-# transmitter too (the instants of that hand-over are
-# transmitter_handover.sh's).
+# README, Fault isolation); at stop the mempool audit is exact.
 . "$(dirname "$0")/lib.sh"
 need_dpdk_env
 
@@ -58,10 +54,4 @@ soak() {
 
 start_master_fast_restart 2
 soak direct "$KILLS"
-sed -i 's/^ports: .*/ports: [{id: 0, tx: primary}, {id: 1, tx: primary}]/' "$T/mp.yaml"
-start_master "$T/mp.yaml"
-wait_until 30 all_running 2 || fail "workers did not reach running (tx: primary)"
-grep -q "port 0 (net_null): 1 RX queue(s), transmits through the primary" "$T/master.log" ||
-	fail "port 0 does not transmit through the primary"
-soak "through the transmitter" $((KILLS / 2))
 log "PASS"
