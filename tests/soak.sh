@@ -8,50 +8,44 @@
 need_dpdk_env
 
 KILLS=${SOAK_KILLS:-100}
+start_master_fast_restart 2
 
 in_use() { jget /mp/stats 'r["mempool"]["in_use"]'; }
 # The largest of 5 samples 0.1 s apart (sampling a count that moves).
 max_in_use() { local i v m=0; for i in 1 2 3 4 5; do v=$(in_use); [ "$v" -gt "$m" ] && m=$v; sleep 0.1; done; echo "$m"; }
-gone() { [ ! -e "/proc/$1" ]; }
-# soak NAME KILLS: the kills, on the master started last.
-soak() {
-	local before after restarts bound hits=0 k id pid hit from bursts handed
-	from=$(($(wc -l <"$T/master.log") + 1))
-	before=$(max_in_use)
-	for k in $(seq 1 "$2"); do
-		id=$((RANDOM % 2))
-		pid=$(worker_field "$id" pid)
-		# pid 0: the worker is between its exit and its restart (10 ms).
-		hit=false
-		if [ "$pid" != 0 ] && kill -KILL "$pid" 2>/dev/null; then hit=true; hits=$((hits + 1)); fi
-		# Pacing between kills, not a wait.
-		sleep "0.0$((RANDOM % 5 + 2))"
-		# The dead worker is a zombie until libuv reaps it: it must not stay one.
-		# It must be gone before the next kill, which then hits a live process
-		# (one still tearing itself down would accept a kill too).
-		# 30 s, not 5: on this project's VM (kernel 6.18) a process exiting on
-		# the busy distributor's CPU can stall that CPU for seconds (README,
-		# dpdk-dumpcap), the master's loop with it; a zombie is still one.
-		if $hit; then wait_until 30 gone "$pid" || fail "worker $id (pid $pid) not reaped 30 s after kill $k"; fi
-		wait_until 5 no_zombies || fail "zombie left 5 s after kill $k"
-		master_alive || fail "master died at kill $k"
-	done
-	wait_until 30 all_running 2 || fail "workers did not come back after the soak"
-	after=$(max_in_use)
-	restarts=$(jget /mp/workers 'r["0"]["restarts"] + r["1"]["restarts"]')
-	bound=$((before + restarts * 32))
-	# Where the kills landed: in a burst, and with part of it handed on.
-	bursts=$(tail -n +"$from" "$T/master.log" | grep -c 'died in a burst' || true)
-	handed=$(tail -n +"$from" "$T/master.log" | grep -c ' [1-9][0-9]* with a port or the transmitter' || true)
-	log "$1: kills $2, $hits of them hit a live worker, restarts $restarts, mempool in_use before $before after $after (bound $bound); $bursts died in a burst, $handed of those had handed part of it on"
-	[ "$hits" -ge $(($2 * 9 / 10)) ] || fail "only $hits of $2 kills hit a live worker"
-	[ "$restarts" -ge "$hits" ] || fail "$hits kills hit a worker but only $restarts restarts followed"
-	[ "$after" -le "$bound" ] || fail "mempool in_use $after exceeds $bound"
-	expect_forwarding 2 "after the soak"
-	no_zombies || fail "zombie processes"
-	stop_master
-}
+before=$(max_in_use)
 
-start_master_fast_restart 2
-soak direct "$KILLS"
+gone() { [ ! -e "/proc/$1" ]; }
+hits=0
+for k in $(seq 1 "$KILLS"); do
+	id=$((RANDOM % 2))
+	pid=$(worker_field "$id" pid)
+	# pid 0: the worker is between its exit and its restart (10 ms).
+	hit=false
+	if [ "$pid" != 0 ] && kill -KILL "$pid" 2>/dev/null; then hit=true; hits=$((hits + 1)); fi
+	# Pacing between kills, not a wait.
+	sleep "0.0$((RANDOM % 5 + 2))"
+	# The dead worker is a zombie until libuv reaps it: it must not stay one.
+	# It must be gone before the next kill, which then hits a live process
+	# (one still tearing itself down would accept a kill too).
+	# 30 s, not 5: on this project's VM (kernel 6.18) a process exiting on
+	# the busy distributor's CPU can stall that CPU for seconds (README,
+	# dpdk-dumpcap), the master's loop with it; a zombie is still one.
+	if $hit; then wait_until 30 gone "$pid" || fail "worker $id (pid $pid) not reaped 30 s after kill $k"; fi
+	wait_until 5 no_zombies || fail "zombie left 5 s after kill $k"
+	master_alive || fail "master died at kill $k"
+done
+wait_until 30 all_running 2 || fail "workers did not come back after the soak"
+after=$(max_in_use)
+restarts=$(jget /mp/workers 'r["0"]["restarts"] + r["1"]["restarts"]')
+bound=$((before + restarts * 32))
+# How many kills landed inside a burst (most land in a start-up).
+bursts=$(grep -c 'died in a burst' "$T/master.log" || true)
+log "kills $KILLS, $hits of them hit a live worker, restarts $restarts, mempool in_use before $before after $after (bound $bound); $bursts of them in a burst"
+[ "$hits" -ge $((KILLS * 9 / 10)) ] || fail "only $hits of $KILLS kills hit a live worker"
+[ "$restarts" -ge "$hits" ] || fail "$hits kills hit a worker but only $restarts restarts followed"
+[ "$after" -le "$bound" ] || fail "mempool in_use $after exceeds $bound"
+expect_forwarding 2 "after the soak"
+no_zombies || fail "zombie processes"
+stop_master
 log "PASS"

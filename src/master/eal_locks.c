@@ -98,16 +98,41 @@ table_of(unsigned int k)
 }
 
 #define MP_EALLOCK_TABLES (RTE_MAX_MEMSEG_LISTS + 1)
+/* The tables' locks, and one lock for each other bit. */
+#define MP_EALLOCK_LOCKS (MP_EALLOCK_TABLES + MP_EALLOCK_ALL_BITS - 1)
 
+/* The lock of bit 1 << i, for every bit but MP_EALLOCK_TABLE's. */
 static rte_rwlock_t *
 lock_of(unsigned int i)
 {
-	rte_rwlock_t *const locks[MP_EALLOCK_ALL_BITS] = {
+	rte_rwlock_t *const locks[MP_EALLOCK_ALL_BITS - 1] = {
 		&mcfg->mlock, &mcfg->qlock, &mcfg->mplock, &mcfg->memory_hotplug_lock,
-		&mcfg->memzones.rwlock,
 	};
 
 	return locks[i];
+}
+
+/*
+ * Lock k of MP_EALLOCK_LOCKS, in the order a check takes them, innermost
+ * first: the tables' (taken inside the others), then memzone, tailq,
+ * mempool and memory hotplug.  *bit is its MP_EALLOCK_* bit and *table its
+ * table's name ("" for the others).  NULL for a table not in use, or when
+ * the tables are not where the layout says.
+ */
+static rte_rwlock_t *
+nth_lock(unsigned int k, unsigned int *bit, const char **table)
+{
+	struct rte_fbarray *t;
+
+	if (k >= MP_EALLOCK_TABLES) {
+		*bit = 1u << (k - MP_EALLOCK_TABLES);
+		*table = "";
+		return lock_of(k - MP_EALLOCK_TABLES);
+	}
+	t = table_of(k);
+	*bit = MP_EALLOCK_TABLE;
+	*table = t->name;
+	return fbarrays_known && t->name[0] != '\0' ? &t->rwlock : NULL;
 }
 
 /* Where EAL mapped runtime file path in this process, or NULL. */
@@ -389,16 +414,17 @@ try_release(struct mp_eallock_check *c, unsigned int bit, rte_rwlock_t *l,
 }
 
 /*
- * One lock per call, the innermost first (the tables' locks, taken inside
- * the others), because a thread of ours waiting for an inner lock may
- * itself hold an outer one as a writer.  A process that could be a live
- * holder stops the check before and after sampling.
+ * One lock per call, the innermost first (nth_lock()), because a thread of
+ * ours waiting for an inner lock may itself hold an outer one as a writer.
+ * A process that could be a live holder stops the check before and after
+ * sampling.
  */
 void
 mp_eallock_check(struct mp_eallock_check *c)
 {
-	struct rte_fbarray *t;
-	unsigned int i, k;
+	unsigned int k, bit;
+	const char *table;
+	rte_rwlock_t *l;
 
 	c->released = 0;
 	c->blocker = 0;
@@ -407,17 +433,9 @@ mp_eallock_check(struct mp_eallock_check *c)
 	c->blocker = find_blocker(c);
 	if (c->blocker != 0)
 		return;
-	for (k = 0; fbarrays_known && (c->which & MP_EALLOCK_TABLE) &&
-		    k < MP_EALLOCK_TABLES; k++) {
-		t = table_of(k);
-		if (t->name[0] != '\0' &&
-		    try_release(c, MP_EALLOCK_TABLE, &t->rwlock, t->name))
-			return;
-	}
-	for (i = 0; i < MP_EALLOCK_ALL_BITS; i++) {
-		if ((1u << i) == MP_EALLOCK_TABLE || !(c->which & (1u << i)))
-			continue;
-		if (try_release(c, 1u << i, lock_of(i), ""))
+	for (k = 0; k < MP_EALLOCK_LOCKS; k++) {
+		l = nth_lock(k, &bit, &table);
+		if (l != NULL && (c->which & bit) && try_release(c, bit, l, table))
 			return;
 	}
 }
@@ -462,16 +480,34 @@ mp_eallock_release_stuck(unsigned int which, const char *when)
 }
 
 void
-mp_eallock_log_state(const char *when)
+mp_eallock_release_all_stuck(const char *when)
 {
 	unsigned int i;
+
+	for (i = 0; i < 2 * MP_EALLOCK_LOCKS; i++)
+		if (!mp_eallock_release_stuck(MP_EALLOCK_ALL, when))
+			break;
+}
+
+void
+mp_eallock_log_state(const char *when)
+{
+	unsigned int k, bit;
+	const char *table;
 	char text[160];
+	rte_rwlock_t *l;
 	int len = 0;
 
 	if (mcfg == NULL)
 		return;
-	for (i = 0; i < MP_EALLOCK_ALL_BITS && len >= 0 && (size_t)len < sizeof(text); i++)
-		len += snprintf(text + len, sizeof(text) - len, "%s%s %#x", i ? ", " : "",
-				lock_names[i], (unsigned int)count_of(lock_of(i)));
+	/* The memzone table's, then the others: the memseg lists' would not fit. */
+	for (k = 0; k < MP_EALLOCK_LOCKS && len >= 0 && (size_t)len < sizeof(text);
+	     k = k == 0 ? MP_EALLOCK_TABLES : k + 1) {
+		l = nth_lock(k, &bit, &table);
+		if (l != NULL)
+			len += snprintf(text + len, sizeof(text) - len, "%s%s%s%s %#x",
+					len ? ", " : "", table, *table ? " " : "",
+					lock_names[__builtin_ctz(bit)], (unsigned int)count_of(l));
+	}
 	mp_warn("EAL's lock counters %s: %s", when, text);
 }

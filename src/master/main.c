@@ -401,14 +401,10 @@ release_dpdk(const struct mp_config *cfg, struct mp_objects *objects, bool ports
 {
 	struct release_job job = { cfg, objects, ports };
 	struct timespec deadline, step;
-	unsigned int i;
 	pthread_t thread;
 	int rc;
 
-	/* One lock per call; a few locks and tables at most are ever stuck. */
-	for (i = 0; i < 4 * MP_EALLOCK_ALL_BITS; i++)
-		if (!mp_eallock_release_stuck(MP_EALLOCK_ALL, "before DPDK's release at exit"))
-			break;
+	mp_eallock_release_all_stuck("before DPDK's release at exit");
 	rc = pthread_create(&thread, NULL, release_thread, &job);
 	if (rc != 0) {
 		mp_warn("pthread_create() failed while releasing DPDK: %s; releasing inline",

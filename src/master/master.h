@@ -288,6 +288,13 @@ void mp_eallock_check_log(const struct mp_eallock_check *c, const char *when);
  */
 bool mp_eallock_release_stuck(unsigned int which, const char *when);
 
+/*
+ * mp_eallock_release_stuck() of every lock, again while it releases
+ * something: at most twice per lock (its holders, then a dead waiter's
+ * bit).
+ */
+void mp_eallock_release_all_stuck(const char *when);
+
 /* Log the counters of the locks this module knows; when ends the line. */
 void mp_eallock_log_state(const char *when);
 
