@@ -1,6 +1,6 @@
 #!/bin/bash
-# 100 random SIGKILLs of workers under full load: most of them hit a live
-# worker, every kill that hit is followed by a replacement, traffic still
+# 100 random SIGKILLs of workers under full load, each of a live worker
+# process (in its start-up or running), every kill followed by a replacement, traffic still
 # flows afterwards, no zombie ever appears, and the mempool's in-use count
 # comes back within the documented bound (one burst per crash at most; see
 # README, Fault isolation); at stop the mempool audit is exact.
@@ -16,13 +16,13 @@ max_in_use() { local i v m=0; for i in 1 2 3 4 5; do v=$(in_use); [ "$v" -gt "$m
 before=$(max_in_use)
 
 gone() { [ ! -e "/proc/$1" ]; }
-hits=0
+# kill_live ID: SIGKILL worker ID's process once it has one; its pid is 0
+# between an exit and the restart 10 ms later, a gap whose length depends on
+# the machine, so the kill waits it out rather than miss. Sets $pid.
+kill_live() { pid=$(worker_field "$1" pid) && [ "$pid" != 0 ] && kill -KILL "$pid" 2>/dev/null; }
 for k in $(seq 1 "$KILLS"); do
 	id=$((RANDOM % 2))
-	pid=$(worker_field "$id" pid)
-	# pid 0: the worker is between its exit and its restart (10 ms).
-	hit=false
-	if [ "$pid" != 0 ] && kill -KILL "$pid" 2>/dev/null; then hit=true; hits=$((hits + 1)); fi
+	wait_until 30 kill_live "$id" || fail "worker $id had no process to kill for 30 s at kill $k"
 	# Pacing between kills, not a wait.
 	sleep "0.0$((RANDOM % 5 + 2))"
 	# The dead worker is a zombie until libuv reaps it: it must not stay one.
@@ -31,7 +31,7 @@ for k in $(seq 1 "$KILLS"); do
 	# 30 s, not 5: on this project's VM (kernel 6.18) a process exiting on
 	# the busy distributor's CPU can stall that CPU for seconds (README,
 	# dpdk-dumpcap), the master's loop with it; a zombie is still one.
-	if $hit; then wait_until 30 gone "$pid" || fail "worker $id (pid $pid) not reaped 30 s after kill $k"; fi
+	wait_until 30 gone "$pid" || fail "worker $id (pid $pid) not reaped 30 s after kill $k"
 	wait_until 5 no_zombies || fail "zombie left 5 s after kill $k"
 	master_alive || fail "master died at kill $k"
 done
@@ -41,9 +41,8 @@ restarts=$(jget /mp/workers 'r["0"]["restarts"] + r["1"]["restarts"]')
 bound=$((before + restarts * 32))
 # How many kills landed inside a burst (most land in a start-up).
 bursts=$(grep -c 'died in a burst' "$T/master.log" || true)
-log "kills $KILLS, $hits of them hit a live worker, restarts $restarts, mempool in_use before $before after $after (bound $bound); $bursts of them in a burst"
-[ "$hits" -ge $((KILLS * 9 / 10)) ] || fail "only $hits of $KILLS kills hit a live worker"
-[ "$restarts" -ge "$hits" ] || fail "$hits kills hit a worker but only $restarts restarts followed"
+log "kills $KILLS, restarts $restarts, mempool in_use before $before after $after (bound $bound); $bursts of them in a burst"
+[ "$restarts" -ge "$KILLS" ] || fail "$KILLS kills hit a worker but only $restarts restarts followed"
 [ "$after" -le "$bound" ] || fail "mempool in_use $after exceeds $bound"
 expect_forwarding 2 "after the soak"
 no_zombies || fail "zombie processes"
