@@ -1,9 +1,10 @@
 #!/bin/bash
 # 100 random SIGKILLs of workers under full load, each of a live worker
-# process (in its start-up or running), every kill followed by a replacement, traffic still
-# flows afterwards, no zombie ever appears, and the mempool's in-use count
-# comes back within the documented bound (one burst per crash at most; see
-# README, Fault isolation); at stop the mempool audit is exact.
+# process (in its start-up or running): every kill is followed by a
+# replacement, traffic still flows afterwards, no zombie ever appears, and
+# the mempool's in-use count comes back within the documented bound (one
+# burst per crash at most; see README, Fault isolation); at stop the
+# mempool audit is exact.
 . "$(dirname "$0")/lib.sh"
 need_dpdk_env
 
@@ -38,12 +39,12 @@ done
 # Once libuv reaped a worker, the master repairs what it shared before the
 # exit becomes an event, so for that moment /mp/workers still says running:
 # wait for the count of restarts, not only for every worker to run.
-restarts() { jget /mp/workers 'r["0"]["restarts"] + r["1"]["restarts"]'; }
-replaced() { [ "$(restarts)" -ge "$KILLS" ] && all_running 2; }
-wait_until 30 replaced ||
-	fail "$KILLS kills hit a worker; 30 s later $(restarts) restarts had followed and the workers were $(worker_field 0 state), $(worker_field 1 state)"
+restart_count() { jget /mp/workers 'r["0"]["restarts"] + r["1"]["restarts"]'; }
+all_replaced() { [ "$(restart_count)" -ge "$KILLS" ] && all_running 2; }
+wait_until 30 all_replaced ||
+	fail "$KILLS kills hit a worker; 30 s later $(restart_count) restarts had followed and the workers were $(worker_field 0 state), $(worker_field 1 state)"
 after=$(max_in_use)
-restarts=$(restarts)
+restarts=$(restart_count)
 bound=$((before + restarts * 32))
 # How many kills landed inside a burst (most land in a start-up).
 bursts=$(grep -c 'died in a burst' "$T/master.log" || true)

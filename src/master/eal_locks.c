@@ -101,7 +101,9 @@ table_of(unsigned int k)
 /* The tables' locks, and one lock for each other bit. */
 #define MP_EALLOCK_LOCKS (MP_EALLOCK_TABLES + MP_EALLOCK_ALL_BITS - 1)
 
-/* The lock of bit 1 << i, for every bit but MP_EALLOCK_TABLE's. */
+/* The lock of bit 1 << i, for every bit but MP_EALLOCK_TABLE's, the last. */
+_Static_assert(MP_EALLOCK_TABLE == 1 << (MP_EALLOCK_ALL_BITS - 1),
+	       "lock_of() indexes every bit below MP_EALLOCK_TABLE");
 static rte_rwlock_t *
 lock_of(unsigned int i)
 {
